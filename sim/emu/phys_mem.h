@@ -1,0 +1,42 @@
+// Sparse simulated physical memory: 4 KiB frames allocated on first write.
+// Never-written frames read as zeros; memory use tracks frames written.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+namespace bootmap::emu {
+
+inline constexpr uint64_t kFrameSize = 4096;
+
+class PhysMem {
+ public:
+  // Addresses at or above 2^maxphyaddr are outside physical memory (SDM Vol. 3A 4.1.4).
+  explicit PhysMem(uint8_t maxphyaddr = 52);
+
+  uint8_t maxphyaddr() const { return maxphyaddr_; }
+  bool InRange(uint64_t pa) const { return maxphyaddr_ >= 64 || (pa >> maxphyaddr_) == 0; }
+
+  // The frame holding `pa`, zero-filled on first use; nullptr if pa is out of range.
+  uint8_t* FrameForWrite(uint64_t pa);
+  // The frame holding `pa`, or nullptr if it was never written (reads as zeros).
+  const uint8_t* FrameForRead(uint64_t pa) const;
+
+  uint64_t Read64(uint64_t pa) const;  // pa must be 8-byte aligned
+  void Write64(uint64_t pa, uint64_t value);
+  // Copies bytes in, across frames; false if any byte is out of range.
+  bool WriteBytes(uint64_t pa, const uint8_t* data, uint64_t size);
+
+  uint64_t frames() const { return frames_.size(); }
+  void Reserve(uint64_t frames) { frames_.reserve(frames); }
+  void Clear() { frames_.clear(); }
+
+ private:
+  struct Frame {
+    alignas(64) uint8_t bytes[kFrameSize];
+  };
+  uint8_t maxphyaddr_;
+  std::unordered_map<uint64_t, std::unique_ptr<Frame>> frames_;  // key: pa >> 12
+};
+
+}  // namespace bootmap::emu
