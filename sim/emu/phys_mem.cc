@@ -8,14 +8,17 @@ PhysMem::PhysMem(uint8_t maxphyaddr) : maxphyaddr_(maxphyaddr) {}
 
 uint8_t* PhysMem::FrameForWrite(uint64_t pa) {
   if (!InRange(pa)) return nullptr;
-  auto& slot = frames_[pa / kFrameSize];
-  if (!slot) slot.reset(new Frame{});  // value-initialised: zeros
-  return slot->bytes;
+  auto [slot, inserted] = index_.Insert(pa / kFrameSize);
+  if (inserted) {
+    owned_.emplace_back(new Frame{});  // value-initialised: zeros
+    *slot = owned_.back().get();
+  }
+  return (*slot)->bytes;
 }
 
 const uint8_t* PhysMem::FrameForRead(uint64_t pa) const {
-  auto it = frames_.find(pa / kFrameSize);
-  return it == frames_.end() ? nullptr : it->second->bytes;
+  Frame* const* slot = index_.Find(pa / kFrameSize);
+  return slot == nullptr ? nullptr : (*slot)->bytes;
 }
 
 uint64_t PhysMem::Read64(uint64_t pa) const {

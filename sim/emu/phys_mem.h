@@ -3,7 +3,9 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <vector>
+
+#include "sim/emu/flat_set.h"
 
 namespace bootmap::emu {
 
@@ -27,16 +29,28 @@ class PhysMem {
   // Copies bytes in, across frames; false if any byte is out of range.
   bool WriteBytes(uint64_t pa, const uint8_t* data, uint64_t size);
 
-  uint64_t frames() const { return frames_.size(); }
-  void Reserve(uint64_t frames) { frames_.reserve(frames); }
-  void Clear() { frames_.clear(); }
+  uint64_t frames() const { return index_.size(); }
+  void Reserve(uint64_t frames) {
+    index_.Reserve(frames);
+    owned_.reserve(frames);
+  }
+  void Clear() {
+    index_.Clear();
+    owned_.clear();
+  }
+  // Calls f(pa, bytes) for every written frame, in no particular order.
+  template <class F>
+  void ForEachFrame(F&& f) const {
+    index_.ForEach([&](uint64_t fn, Frame* frame) { f(fn * kFrameSize, static_cast<const uint8_t*>(frame->bytes)); });
+  }
 
  private:
   struct Frame {
     alignas(64) uint8_t bytes[kFrameSize];
   };
   uint8_t maxphyaddr_;
-  std::unordered_map<uint64_t, std::unique_ptr<Frame>> frames_;  // key: pa >> 12
+  FlatMap64<Frame*> index_;  // key: pa >> 12
+  std::vector<std::unique_ptr<Frame>> owned_;
 };
 
 }  // namespace bootmap::emu

@@ -1,0 +1,89 @@
+#include "sim/emu/enumerate.h"
+
+#include "sim/emu/ia32e_entry.h"
+
+namespace bootmap::emu {
+namespace {
+
+using namespace ia32e;
+
+// Packed run attributes: combined R/W, U/S, XD; leaf G, PAT type, protection key.
+constexpr uint64_t kAttrRW = bits::Bit(0);
+constexpr uint64_t kAttrUS = bits::Bit(1);
+constexpr uint64_t kAttrXD = bits::Bit(2);
+constexpr uint64_t kAttrG = bits::Bit(3);
+constexpr int kAttrPatShift = 8;   // bits 10:8
+constexpr int kAttrPkeyShift = 16;  // bits 19:16
+
+struct Ia32eFormat {
+  const CpuState& cpu;
+  int levels;
+  uint64_t addr_mask, rsvd_addr;
+
+  explicit Ia32eFormat(const CpuState& c)
+      : cpu(c), levels(PagingLevels(c)), addr_mask(AddrMask(c.maxphyaddr)), rsvd_addr(RsvdAbovePhys(c.maxphyaddr)) {}
+  bool Present(uint64_t e) const { return (e & kP) != 0; }
+  uint64_t Reserved(int level, uint64_t e) const { return ReservedBits(cpu, level, e); }
+  bool IsLeaf(int level, uint64_t e) const { return level == 1 || ((level == 2 || level == 3) && (e & kPS)); }
+  uint64_t Child(uint64_t e) const { return e & addr_mask; }
+  uint64_t LeafBase(int level, uint64_t e) const { return ia32e::LeafBase(e, level); }
+  uint64_t RsvdAddr() const { return rsvd_addr; }
+  uint64_t Canonical(uint64_t va) const { return bits::SignExtend(va, levels == 5 ? 56 : 47); }
+  uint64_t RootAttrs() const { return kAttrRW | kAttrUS; }
+  uint64_t Inherit(uint64_t a, uint64_t e) const {
+    if (!(e & kRW)) a &= ~kAttrRW;
+    if (!(e & kUS)) a &= ~kAttrUS;
+    if (cpu.efer_nxe && (e & kXD)) a |= kAttrXD;
+    return a;
+  }
+  uint64_t LeafAttrs(uint64_t a, int level, uint64_t e) const {
+    a = Inherit(a, e);
+    if (cpu.cr4_pge && (e & kG)) a |= kAttrG;
+    a |= uint64_t{static_cast<uint8_t>(PatEntry(cpu.pat, PatIndex(e, level)))} << kAttrPatShift;
+    if (cpu.cr4_pke || cpu.cr4_pks) a |= bits::Field(e, 62, kPkeyShift) << kAttrPkeyShift;
+    return a;
+  }
+};
+
+}  // namespace
+
+EnumerateResult Enumerate(const PhysMem& mem, const CpuState& cpu, const EnumerateOptions& options) {
+  EnumerateResult result;
+  if (!cpu.cr0_pg || !cpu.cr4_pae || !cpu.efer_lme) {
+    result.error = "only IA-32e paging (CR0.PG, CR4.PAE, EFER.LME) can be enumerated";
+    return result;
+  }
+  if ((cpu.cr3 & RsvdAbovePhys(cpu.maxphyaddr)) != 0) {
+    result.error = "CR3 has address bits at or above MAXPHYADDR";
+    return result;
+  }
+  Ia32eFormat fmt(cpu);
+  WalkOutcome out = RunWalk(mem, fmt, cpu.cr3 & fmt.addr_mask, options);
+  result.ok = out.ok;
+  result.error = std::move(out.error);
+  result.runs.reserve(out.runs.size());
+  for (const RawRun& r : out.runs) {
+    Run run;
+    run.va = r.va;
+    run.size = r.size;
+    run.pa = r.pa;
+    run.page_size = r.page_size;
+    run.writable = (r.attrs & kAttrRW) != 0;
+    run.user = (r.attrs & kAttrUS) != 0;
+    run.nx = (r.attrs & kAttrXD) != 0;
+    run.global = (r.attrs & kAttrG) != 0;
+    run.pat_type = static_cast<MemType>(bits::Field(r.attrs, kAttrPatShift + 2, kAttrPatShift));
+    run.pkey = static_cast<uint8_t>(bits::Field(r.attrs, kAttrPkeyShift + 3, kAttrPkeyShift));
+    result.runs.push_back(run);
+  }
+  result.leaves = out.leaves;
+  result.tables = out.tables;
+  result.anomalies = std::move(out.anomalies);
+  result.anomaly_count = out.anomaly_count;
+  result.shared_tables = out.shared_tables;
+  result.self_references = out.self_references;
+  result.reserved_entries = out.reserved_entries;
+  return result;
+}
+
+}  // namespace bootmap::emu

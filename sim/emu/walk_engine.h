@@ -1,0 +1,187 @@
+// The enumeration algorithm, once for every table format (IA-32e and EPT): a depth-first
+// pass over present entries that coalesces leaves into runs, in time proportional to the
+// entries present. Internal to sim/emu; the formats supply a traits object:
+//   int levels; bool Present(e); uint64_t Reserved(level, e) (nonzero: the entry is unusable);
+//   bool IsLeaf(level, e); uint64_t Child(e); uint64_t LeafBase(level, e);
+//   uint64_t RootAttrs(); uint64_t Inherit(attrs, e); uint64_t LeafAttrs(attrs, level, e);
+//   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sim/emu/flat_set.h"
+#include "sim/emu/phys_mem.h"
+
+namespace bootmap::emu {
+
+enum class AnomalyKind : uint8_t {
+  kSharedTable,    // a table referenced by a second entry (visited once)
+  kSelfReference,  // an entry referencing its own table or an ancestor (recursive slot)
+  kReservedBits,   // present entry with reserved bits set: translation through it faults (or EPT misconfiguration)
+};
+struct Anomaly {
+  AnomalyKind kind = AnomalyKind::kReservedBits;
+  uint8_t level = 0;      // level of the entry
+  uint64_t va = 0;        // first address the entry translates
+  uint64_t entry_pa = 0;  // where the entry is
+  uint64_t entry = 0;
+  uint64_t detail = 0;    // shared/self: referenced table; reserved: the offending bits
+};
+
+// Budgets of an enumeration (IA-32e or EPT); past one it stops with an error.
+struct EnumerateOptions {
+  uint64_t max_leaves = uint64_t{1} << 30;
+  uint64_t max_tables = uint64_t{1} << 22;
+  uint64_t max_runs = uint64_t{1} << 24;
+  uint64_t max_anomalies = 1024;  // stored; all are counted
+  bool follow_shared = false;     // walk shared subtables again (bounded by the budget)
+};
+
+struct RawRun {
+  uint64_t va, size, pa, page_size, attrs;
+};
+
+struct WalkOutcome {
+  bool ok = true;
+  std::string error;
+  std::vector<RawRun> runs;
+  std::array<uint64_t, 3> leaves{};  // 4 KiB, 2 MiB, 1 GiB
+  std::array<uint64_t, 6> tables{};  // [level], level 1..5 (tables[0] unused)
+  std::vector<Anomaly> anomalies;
+  uint64_t anomaly_count = 0;
+  uint64_t shared_tables = 0, self_references = 0, reserved_entries = 0;
+};
+
+template <class Fmt>
+class WalkEngine {
+ public:
+  WalkEngine(const PhysMem& mem, const Fmt& fmt, const EnumerateOptions& limits, WalkOutcome* out)
+      : mem_(mem), fmt_(fmt), limits_(limits), out_(out) {}
+
+  void Run(uint64_t root) {
+    visited_.Insert(root);
+    stack_[fmt_.levels] = root;
+    Table(root, fmt_.levels, 0, fmt_.RootAttrs());
+  }
+
+ private:
+  static constexpr int kShift0 = 12;
+  static constexpr uint64_t k4k = 4096;
+
+  bool Fail(std::string msg) {
+    out_->ok = false;
+    out_->error = std::move(msg);
+    return false;
+  }
+  void Note(AnomalyKind kind, int level, uint64_t va, uint64_t entry_pa, uint64_t e, uint64_t detail) {
+    ++out_->anomaly_count;
+    if (out_->anomalies.size() < limits_.max_anomalies) {
+      out_->anomalies.push_back({kind, static_cast<uint8_t>(level), va, entry_pa, e, detail});
+    }
+  }
+  bool Leaf(int level, uint64_t va, uint64_t e, uint64_t attrs) {
+    uint64_t size = uint64_t{1} << (kShift0 + 9 * (level - 1));
+    uint64_t pa = fmt_.LeafBase(level, e);
+    if (++leaves_total_ > limits_.max_leaves) {
+      return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
+    }
+    ++out_->leaves[level - 1];
+    std::vector<RawRun>& runs = out_->runs;
+    if (!runs.empty()) {
+      RawRun& r = runs.back();
+      if (r.va + r.size == va && r.pa + r.size == pa && r.page_size == size && r.attrs == attrs) {
+        r.size += size;
+        return true;
+      }
+    }
+    if (runs.size() >= limits_.max_runs) {
+      return Fail("run budget exceeded: more than " + std::to_string(limits_.max_runs) + " runs");
+    }
+    runs.push_back({va, size, pa, size, attrs});
+    return true;
+  }
+
+  bool Table(uint64_t table, int level, uint64_t va_base, uint64_t attrs) {
+    if (++tables_total_ > limits_.max_tables) {
+      return Fail("table budget exceeded: more than " + std::to_string(limits_.max_tables) + " tables");
+    }
+    ++out_->tables[level];
+    const uint8_t* frame = mem_.FrameForRead(table);
+    if (frame == nullptr) return true;  // never written: all entries zero (not present)
+    const int shift = kShift0 + 9 * (level - 1);
+    uint64_t expect = 0;  // level 1: the entry that would extend the last run by 4 KiB
+    for (int i = 0; i < 512; ++i) {
+      uint64_t e;
+      std::memcpy(&e, frame + 8 * i, 8);
+      if (level == 1 && e == expect && e != 0) {
+        // Same flags, next frame: same attributes, contiguous va and pa.
+        if (++leaves_total_ > limits_.max_leaves) {
+          return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
+        }
+        ++out_->leaves[0];
+        out_->runs.back().size += k4k;
+        expect = NextExpect(e);
+        continue;
+      }
+      if (!fmt_.Present(e)) continue;
+      uint64_t va = fmt_.Canonical(va_base | (uint64_t(i) << shift));
+      uint64_t entry_pa = table + 8 * uint64_t(i);
+      if (uint64_t r = fmt_.Reserved(level, e); r != 0) {
+        ++out_->reserved_entries;
+        Note(AnomalyKind::kReservedBits, level, va, entry_pa, e, r);
+        expect = 0;
+        continue;
+      }
+      if (fmt_.IsLeaf(level, e)) {
+        if (!Leaf(level, va, e, fmt_.LeafAttrs(attrs, level, e))) return false;
+        expect = level == 1 ? NextExpect(e) : 0;
+        continue;
+      }
+      uint64_t child = fmt_.Child(e);
+      bool on_stack = false;
+      for (int l = level; l <= fmt_.levels; ++l) on_stack |= stack_[l] == child;
+      if (!visited_.Insert(child).second) {
+        if (on_stack) {
+          ++out_->self_references;
+          Note(AnomalyKind::kSelfReference, level, va, entry_pa, e, child);
+        } else {
+          ++out_->shared_tables;
+          Note(AnomalyKind::kSharedTable, level, va, entry_pa, e, child);
+        }
+        if (!limits_.follow_shared) continue;
+      }
+      stack_[level - 1] = child;
+      if (!Table(child, level - 1, va, fmt_.Inherit(attrs, e))) return false;
+      stack_[level - 1] = kNone;
+    }
+    return true;
+  }
+
+  // Adds 4 KiB to the address field; 0 (never matched) on a carry out of bit 51 or into
+  // the reserved bits at and above MAXPHYADDR.
+  uint64_t NextExpect(uint64_t e) const {
+    uint64_t n = e + k4k;
+    return ((n ^ e) >> 52) == 0 && (n & fmt_.RsvdAddr()) == 0 ? n : 0;
+  }
+
+  static constexpr uint64_t kNone = ~uint64_t{0};
+  const PhysMem& mem_;
+  const Fmt& fmt_;
+  EnumerateOptions limits_;
+  WalkOutcome* out_;
+  FlatSet64 visited_;
+  std::array<uint64_t, 6> stack_{kNone, kNone, kNone, kNone, kNone, kNone};
+  uint64_t leaves_total_ = 0, tables_total_ = 0;
+};
+
+template <class Fmt>
+WalkOutcome RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
+  WalkOutcome out;
+  WalkEngine<Fmt>(mem, fmt, limits, &out).Run(root);
+  return out;
+}
+
+}  // namespace bootmap::emu
