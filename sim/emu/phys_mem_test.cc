@@ -1,1 +1,47 @@
+#include "sim/emu/phys_mem.h"
+
 #include <gtest/gtest.h>
+
+namespace bootmap::emu {
+namespace {
+
+// Never-written memory reads as zero and allocates nothing; writes allocate one frame each.
+TEST(PhysMem, SparseZeroFill) {
+  PhysMem mem(46);
+  EXPECT_EQ(mem.Read64(0x1234'5000), 0u);
+  EXPECT_EQ(mem.FrameForRead(0x1234'5000), nullptr);
+  EXPECT_EQ(mem.frames(), 0u);
+  mem.Write64(0x1234'5008, 42);
+  EXPECT_EQ(mem.Read64(0x1234'5008), 42u);
+  EXPECT_EQ(mem.Read64(0x1234'5000), 0u);
+  EXPECT_EQ(mem.frames(), 1u);
+}
+
+// Addresses at or above 2^MAXPHYADDR are outside memory.
+TEST(PhysMem, Range) {
+  PhysMem mem(36);
+  EXPECT_EQ(mem.FrameForWrite(uint64_t{1} << 36), nullptr);
+  EXPECT_NE(mem.FrameForWrite((uint64_t{1} << 36) - 1), nullptr);
+  uint8_t bytes[16] = {1};
+  EXPECT_FALSE(mem.WriteBytes((uint64_t{1} << 36) - 8, bytes, 16));
+}
+
+// Many frames stay addressable and distinct (the index grows), and ForEachFrame visits each once.
+TEST(PhysMem, ManyFrames) {
+  PhysMem mem(52);
+  const uint64_t n = 50000;
+  for (uint64_t i = 0; i < n; ++i) mem.Write64(i * 0x10'0000'0000ull % (uint64_t{1} << 52) + i * 4096, i + 1);
+  EXPECT_EQ(mem.frames(), n);
+  for (uint64_t i = 0; i < n; i += 997) {
+    EXPECT_EQ(mem.Read64(i * 0x10'0000'0000ull % (uint64_t{1} << 52) + i * 4096), i + 1);
+  }
+  uint64_t seen = 0;
+  mem.ForEachFrame([&](uint64_t, const uint8_t*) { ++seen; });
+  EXPECT_EQ(seen, n);
+  mem.Clear();
+  EXPECT_EQ(mem.frames(), 0u);
+  EXPECT_EQ(mem.Read64(4096), 0u);
+}
+
+}  // namespace
+}  // namespace bootmap::emu
