@@ -18,12 +18,13 @@ constexpr int kAttrPkeyShift = 16;  // bits 19:16
 struct Ia32eFormat {
   const CpuState& cpu;
   int levels;
-  uint64_t addr_mask, rsvd_addr;
+  uint64_t addr_mask, rsvd_addr, always_rsvd;
 
   explicit Ia32eFormat(const CpuState& c)
-      : cpu(c), levels(PagingLevels(c)), addr_mask(AddrMask(c.maxphyaddr)), rsvd_addr(RsvdAbovePhys(c.maxphyaddr)) {}
+      : cpu(c), levels(PagingLevels(c)), addr_mask(AddrMask(c.maxphyaddr)), rsvd_addr(RsvdAbovePhys(c.maxphyaddr)),
+        always_rsvd(AlwaysReserved(c.maxphyaddr, c.efer_nxe)) {}
   bool Present(uint64_t e) const { return (e & kP) != 0; }
-  uint64_t Reserved(int level, uint64_t e) const { return ReservedBits(cpu, level, e); }
+  uint64_t Reserved(int level, uint64_t e) const { return ia32e::Reserved(always_rsvd, cpu.page1gb, level, e); }
   bool IsLeaf(int level, uint64_t e) const { return level == 1 || ((level == 2 || level == 3) && (e & kPS)); }
   uint64_t Child(uint64_t e) const { return e & addr_mask; }
   uint64_t LeafBase(int level, uint64_t e) const { return ia32e::LeafBase(e, level); }

@@ -41,6 +41,18 @@ static_assert(kRsvd1g == 0x3FFF'E000ull && kRsvd2m == 0x1F'E000ull);
 constexpr uint64_t AddrMask(int maxphyaddr) { return Range(maxphyaddr - 1, 12); }
 constexpr uint64_t RsvdAbovePhys(int maxphyaddr) { return maxphyaddr >= 52 ? 0 : Range(51, maxphyaddr); }
 
+// Reserved bits of a present entry (SDM Vol. 3A 4.5.4): `always` holds the bits reserved at every
+// level (address bits >= MAXPHYADDR; XD without EFER.NXE); PS is reserved in PML5E/PML4E, and
+// in PDPTEs without 1 GiB pages; large leaves reserve the address bits below their alignment.
+constexpr uint64_t AlwaysReserved(int maxphyaddr, bool nxe) { return RsvdAbovePhys(maxphyaddr) | (nxe ? 0 : kXD); }
+constexpr uint64_t Reserved(uint64_t always, bool page1gb, int level, uint64_t e) {
+  uint64_t r = e & always;
+  if (level >= 4) return r | (e & kPS);
+  if (!(e & kPS) || level == 1) return r;
+  if (level == 3) return r | (page1gb ? (e & kRsvd1g) : kPS);
+  return r | (e & kRsvd2m);
+}
+
 // Linear-address bits translated by a level's entry: 12 + 9 * (level - 1).
 constexpr int Shift(int level) { return 12 + kIndexBits * (level - 1); }
 constexpr uint64_t PageSize(int level) { return uint64_t{1} << Shift(level); }

@@ -23,21 +23,6 @@ bool Matches(const map::MtrrVariable& v, uint64_t pa, uint8_t maxphyaddr) {
 
 }  // namespace
 
-bool DecodeMemType(uint8_t encoding, bool allow_uc_minus, MemType* out) {
-  switch (encoding) {
-    case 0: *out = M::kUC; return true;
-    case 1: *out = M::kWC; return true;
-    case 4: *out = M::kWT; return true;
-    case 5: *out = M::kWP; return true;
-    case 6: *out = M::kWB; return true;
-    case 7:
-      if (!allow_uc_minus) return false;
-      *out = M::kUCMinus;
-      return true;
-    default: return false;
-  }
-}
-
 bool PatValid(uint64_t pat) {
   for (int i = 0; i < 8; ++i) {
     uint8_t byte = static_cast<uint8_t>(pat >> (8 * i));
@@ -45,12 +30,6 @@ bool PatValid(uint64_t pat) {
     if ((byte & ~uint8_t{7}) != 0 || !DecodeMemType(byte, true, &t)) return false;
   }
   return true;
-}
-
-MemType PatEntry(uint64_t pat, int index) {
-  MemType t = M::kUC;
-  if (!DecodeMemType(static_cast<uint8_t>(bits::Field(pat, 8 * index + 2, 8 * index)), true, &t)) return M::kUC;
-  return t;
 }
 
 MemType EffectiveMemType(MemType pat, MemType mtrr) {

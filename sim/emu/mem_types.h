@@ -21,10 +21,18 @@ static_assert(kPowerOnPat == 0x0007040600070406ull);
 
 // True if every PAT field is a defined encoding (Table 12-10) with bits 7:3 zero; WRMSR #GPs otherwise.
 bool PatValid(uint64_t pat);
-// The type in PAT entry `index` (0..7); an undefined encoding reads as UC.
-MemType PatEntry(uint64_t pat, int index);
 // Decodes a 3-bit memory-type encoding; false for the reserved values 2 and 3 (and 7 if !allow_uc_minus).
-bool DecodeMemType(uint8_t encoding, bool allow_uc_minus, MemType* out);
+constexpr bool DecodeMemType(uint8_t encoding, bool allow_uc_minus, MemType* out) {
+  if (encoding == 2 || encoding == 3 || encoding > 7 || (encoding == 7 && !allow_uc_minus)) return false;
+  *out = static_cast<MemType>(encoding);
+  return true;
+}
+static_assert(static_cast<uint8_t>(MemType::kWP) == 5 && static_cast<uint8_t>(MemType::kUCMinus) == 7);
+// The type in PAT entry `index` (0..7); an undefined encoding reads as UC.
+constexpr MemType PatEntry(uint64_t pat, int index) {
+  MemType t = MemType::kUC;
+  return DecodeMemType(static_cast<uint8_t>((pat >> (8 * index)) & 7), true, &t) ? t : MemType::kUC;
+}
 
 // Effective memory type of a PAT type combined with an MTRR type,
 // SDM Vol. 3A 12.5.2.2 Table 12-7 "Effective Page-Level Memory Types".

@@ -40,7 +40,9 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
   uint32_t access_bits = (write ? pf::kWR : 0) | (user_access ? pf::kUS : 0) |
                          (fetch && (cpu.cr4_smep || cpu.efer_nxe) ? pf::kID : 0);
 
-  uint64_t table = cpu.cr3 & AddrMask(cpu.maxphyaddr);
+  const uint64_t addr_mask = AddrMask(cpu.maxphyaddr);
+  const uint64_t always_rsvd = AlwaysReserved(cpu.maxphyaddr, cpu.efer_nxe);
+  uint64_t table = cpu.cr3 & addr_mask;
   uint64_t pwt_pcd = cpu.cr3;
   bool rw = true, us = true, xd = false;
   const int top = la57 ? 5 : 4;
@@ -52,7 +54,7 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
       t.fault = {kVectorPF, access_bits};  // P=0
       return t;
     }
-    if (ReservedBits(cpu, level, e) != 0) {
+    if (Reserved(always_rsvd, cpu.page1gb, level, e) != 0) {
       t.fault = {kVectorPF, access_bits | pf::kP | pf::kRSVD};
       return t;
     }
@@ -61,7 +63,7 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
     xd |= cpu.efer_nxe && (e & kXD) != 0;
     bool leaf = level == 1 || ((level == 2 || level == 3) && (e & kPS));
     if (!leaf) {
-      table = e & AddrMask(cpu.maxphyaddr);
+      table = e & addr_mask;
       pwt_pcd = e;
       continue;
     }
@@ -126,16 +128,7 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
 bool IsCanonical(uint64_t va, bool la57) { return bits::SignExtend(va, la57 ? 56 : 47) == va; }
 
 uint64_t ReservedBits(const CpuState& cpu, int level, uint64_t e) {
-  uint64_t r = e & RsvdAbovePhys(cpu.maxphyaddr);
-  if (!cpu.efer_nxe) r |= e & kXD;
-  if (level >= 4) {
-    r |= e & kPS;  // PS is reserved in PML5E and PML4E
-  } else if (level == 3 && (e & kPS)) {
-    r |= cpu.page1gb ? (e & kRsvd1g) : kPS;
-  } else if (level == 2 && (e & kPS)) {
-    r |= e & kRsvd2m;
-  }
-  return r;
+  return ia32e::Reserved(AlwaysReserved(cpu.maxphyaddr, cpu.efer_nxe), cpu.page1gb, level, e);
 }
 
 Translation Translate(PhysMem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {

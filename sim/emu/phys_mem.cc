@@ -1,10 +1,32 @@
 #include "sim/emu/phys_mem.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace bootmap::emu {
 
-PhysMem::PhysMem(uint8_t maxphyaddr) : maxphyaddr_(maxphyaddr) {}
+uint64_t PhysMem::NewId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+PhysMem::PhysMem(uint8_t maxphyaddr) : maxphyaddr_(maxphyaddr), id_(NewId()) {}
+
+PhysMem::PhysMem(PhysMem&& other) noexcept
+    : maxphyaddr_(other.maxphyaddr_), id_(other.id_), index_(std::move(other.index_)), owned_(std::move(other.owned_)) {
+  other.Clear();
+}
+
+PhysMem& PhysMem::operator=(PhysMem&& other) noexcept {
+  if (this != &other) {
+    maxphyaddr_ = other.maxphyaddr_;
+    id_ = other.id_;
+    index_ = std::move(other.index_);
+    owned_ = std::move(other.owned_);
+    other.Clear();
+  }
+  return *this;
+}
 
 uint8_t* PhysMem::FrameForWrite(uint64_t pa) {
   if (!InRange(pa)) return nullptr;
@@ -16,17 +38,11 @@ uint8_t* PhysMem::FrameForWrite(uint64_t pa) {
   return (*slot)->bytes;
 }
 
-const uint8_t* PhysMem::FrameForRead(uint64_t pa) const {
-  Frame* const* slot = index_.Find(pa / kFrameSize);
-  return slot == nullptr ? nullptr : (*slot)->bytes;
-}
-
-uint64_t PhysMem::Read64(uint64_t pa) const {
-  const uint8_t* frame = FrameForRead(pa);
-  if (frame == nullptr) return 0;
-  uint64_t v;
-  std::memcpy(&v, frame + (pa % kFrameSize), sizeof v);
-  return v;
+const uint8_t* PhysMem::FrameForReadSlow(uint64_t fn) const {
+  Frame* const* slot = index_.Find(fn);
+  if (slot == nullptr) return nullptr;  // not cached: the frame may be written later
+  tls_frame_cache_[fn % kCacheSlots] = detail::CachedFrame{id_, fn, (*slot)->bytes};
+  return (*slot)->bytes;
 }
 
 void PhysMem::Write64(uint64_t pa, uint64_t value) {
