@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
+#include <utility>
+
 namespace bootmap::emu {
 namespace {
 
@@ -41,6 +44,28 @@ TEST(PhysMem, ManyFrames) {
   mem.Clear();
   EXPECT_EQ(mem.frames(), 0u);
   EXPECT_EQ(mem.Read64(4096), 0u);
+}
+
+// The frame-pointer cache never serves a frame to another PhysMem, after Clear(), or after a move.
+TEST(PhysMem, FrameCacheIsPerInstance) {
+  alignas(PhysMem) unsigned char storage[sizeof(PhysMem)];
+  auto* a = new (storage) PhysMem(46);
+  a->Write64(0x5000, 7);
+  EXPECT_EQ(a->Read64(0x5000), 7u);  // cached now
+  a->~PhysMem();
+  auto* b = new (storage) PhysMem(46);  // same address, new instance
+  EXPECT_EQ(b->Read64(0x5000), 0u);
+  b->Write64(0x5000, 9);
+  EXPECT_EQ(b->Read64(0x5000), 9u);
+  b->Clear();
+  EXPECT_EQ(b->Read64(0x5000), 0u);
+  b->Write64(0x5000, 11);
+  EXPECT_EQ(b->Read64(0x5000), 11u);
+  PhysMem moved(std::move(*b));
+  EXPECT_EQ(moved.Read64(0x5000), 11u);
+  EXPECT_EQ(b->Read64(0x5000), 0u);
+  EXPECT_EQ(b->frames(), 0u);
+  b->~PhysMem();
 }
 
 }  // namespace
