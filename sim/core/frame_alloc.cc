@@ -33,7 +33,7 @@ bool RegionFrameAllocator::NextRun(uint64_t from, uint64_t* lo_out, uint64_t* hi
         if (ex.size == 0) continue;
         const uint64_t ex_end = ex.size > ~uint64_t{0} - ex.base ? ~uint64_t{0} : ex.base + ex.size;
         if (ex_end <= lo || ex.base >= hi) continue;
-        if (ex.base <= lo) {
+        if (ex.base - lo < kFrameBytes || ex.base < lo) {  // touches the frame at lo
           lo = AlignUp(ex_end);
         } else {
           hi = ex.base & ~kFrameMask;

@@ -35,66 +35,73 @@ struct Clip {
   uint64_t hi;
 };
 
-// Every selected range of a window (no holes), clipped and rounded.
+// Clips and rounds a selected range, then hands it on.
 template <class Fn>
-void ForEachSelected(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, RegionKind kind,
+          uint64_t efi, Fn&& fn) {
   const uint64_t round = LevelBytes(w.round_level) - 1;
-  auto take = [&](uint64_t base, uint64_t size, Src src, RegionKind kind, uint64_t efi) {
-    uint64_t lo = base & ~round;
-    uint64_t hi = SatEnd(base, size);
-    hi = hi > kAllOnes - round ? kAllOnes : (hi + round) & ~round;
-    lo = Max(lo, c.lo);
-    hi = Min(hi, c.hi);
-    if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
-  };
-  if (w.sources & kSourceRegions) {
-    for (size_t i = 0; i < in.region_count; ++i) {
-      const RegionInfo& r = in.regions[i];
-      if (w.kinds & KindBit(r.kind)) take(r.base, r.size, Src::kRegion, r.kind, r.efi_attributes);
-    }
-  }
+  uint64_t lo = base & ~round;
+  uint64_t hi = SatEnd(base, size);
+  hi = hi > kAllOnes - round ? kAllOnes : (hi + round) & ~round;
+  lo = Max(lo, c.lo);
+  hi = Min(hi, c.hi);
+  if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
+}
+
+// Selected ranges that are not regions: framebuffer, used and transition ranges.
+template <class Fn>
+void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
   if ((w.sources & kSourceFramebuffer) && in.has_framebuffer)
-    take(in.framebuffer.base, in.framebuffer.size, Src::kFramebuffer, RegionKind::kMmio, 0);
+    Take(w, c, in.framebuffer.base, in.framebuffer.size, Src::kFramebuffer, RegionKind::kMmio, 0, fn);
   if (w.sources & kSourceUsed) {
     for (size_t i = 0; i < in.used_count; ++i) {
       const NamedRange& u = in.used[i];
       if (w.used_name == nullptr || StrEq(w.used_name, u.name))
-        take(u.base, u.size, Src::kUsed, RegionKind::kLoader, 0);
+        Take(w, c, u.base, u.size, Src::kUsed, RegionKind::kLoader, 0, fn);
     }
   }
   if (w.sources & kSourceTransition) {
     for (size_t i = 0; i < in.layout.transition_count; ++i) {
       const PhysRange& t = in.layout.transition[i];
-      take(t.base, t.size, Src::kUsed, RegionKind::kLoader, 0);
+      Take(w, c, t.base, t.size, Src::kUsed, RegionKind::kLoader, 0, fn);
     }
   }
 }
 
-// Every piece a window maps: the selection, plus holes for whole_span windows.
+// Every piece a window maps, regions in address order; whole_span windows also get
+// the holes (addresses no region covers) between their regions.
 template <class Fn>
 void ForEachPiece(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+  const bool regions = (w.sources & kSourceRegions) != 0;
+  auto region_pieces = [&](Clip clip, bool holes, auto&& sink) {
+    uint64_t pos = clip.lo;
+    for (size_t i = 0; i < in.region_count; ++i) {
+      const RegionInfo& r = in.regions[i];
+      const uint64_t end = SatEnd(r.base, r.size);
+      if (holes && r.base > pos && pos < clip.hi)
+        sink(Piece{pos, Min(r.base, clip.hi), Src::kHole, RegionKind::kReserved, 0});
+      if (end > pos) pos = end;
+      if (regions && (w.kinds & KindBit(r.kind)))
+        Take(w, clip, r.base, r.size, Src::kRegion, r.kind, r.efi_attributes, sink);
+    }
+    if (holes && pos < clip.hi) sink(Piece{pos, clip.hi, Src::kHole, RegionKind::kReserved, 0});
+  };
   if (!w.whole_span) {
-    ForEachSelected(in, w, c, fn);
+    region_pieces(c, false, fn);
+    ForEachOther(in, w, c, fn);
     return;
   }
   uint64_t span_end = c.lo;
   if (w.span_to_max) {
     span_end = c.hi;
   } else {
-    ForEachSelected(in, w, c, [&](const Piece& p) { span_end = Max(span_end, p.end); });
+    auto extend = [&](const Piece& p) { span_end = Max(span_end, p.end); };
+    region_pieces(c, false, extend);
+    ForEachOther(in, w, c, extend);
   }
   const Clip span{c.lo, span_end};
-  ForEachSelected(in, w, span, fn);
-  // Holes: what no region covers at all.
-  uint64_t pos = span.lo;
-  for (size_t i = 0; i < in.region_count && pos < span.hi; ++i) {
-    const RegionInfo& r = in.regions[i];
-    const uint64_t end = SatEnd(r.base, r.size);
-    if (end <= pos) continue;
-    if (r.base > pos) fn(Piece{pos, Min(r.base, span.hi), Src::kHole, RegionKind::kReserved, 0});
-    pos = Max(pos, end);
-  }
-  if (pos < span.hi) fn(Piece{pos, span.hi, Src::kHole, RegionKind::kReserved, 0});
+  region_pieces(span, true, fn);
+  ForEachOther(in, w, span, fn);
 }
 
 MemType PieceType(const Window& w, const Piece& p) {
