@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "sim/core/host/image.h"
@@ -61,7 +62,7 @@ uint64_t GreedyLeaves(const std::vector<MapRequest>& reqs, bool page1gb) {
   return n;
 }
 
-BuildResult Run(const map::MemoryMap& m, HostOptions o, emu::PhysMem* mem) {
+BuildResult BuildWith(const map::MemoryMap& m, HostOptions o, emu::PhysMem* mem) {
   return BuildTables(m, o, mem);
 }
 
@@ -72,7 +73,7 @@ TEST(HostBuild, EveryProfileOnQemuMap) {
     emu::PhysMem mem;
     HostOptions o;
     o.profile = std::string(profile);
-    BuildResult r = Run(QemuWithExtras(), o, &mem);
+    BuildResult r = BuildWith(QemuWithExtras(), o, &mem);
     if (profile == "bootloader-0.10") {
       ASSERT_FALSE(r.ok);
       EXPECT_FALSE(r.bad_input);
@@ -111,7 +112,7 @@ TEST(HostBuild, EveryProfileOnQemuMap) {
 // puts RAM in a direct map in the kernel half.
 TEST(HostBuild, DefaultProfileShape) {
   emu::PhysMem mem;
-  BuildResult r = Run(QemuWithExtras(), {}, &mem);
+  BuildResult r = BuildWith(QemuWithExtras(), {}, &mem);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.profile, "bootmap");
   for (const MapRequest& q : r.requests) {
@@ -137,7 +138,7 @@ TEST(HostBuild, FramesOnlyInAllowedPlaces) {
   HostOptions o;
   o.frame_ceiling = 0x80000000;
   o.profile = "bootloader-0.11";
-  BuildResult r = Run(m, o, &mem);
+  BuildResult r = BuildWith(m, o, &mem);
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_FALSE(r.table_frames.empty());
   for (uint64_t f : r.table_frames) {
@@ -156,7 +157,7 @@ TEST(HostBuild, CeilingTooLow) {
   emu::PhysMem mem;
   HostOptions o;
   o.frame_ceiling = 0x101000;
-  BuildResult r = Run(QemuAmdHole4G(), o, &mem);
+  BuildResult r = BuildWith(QemuAmdHole4G(), o, &mem);
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("not enough free RAM"), std::string::npos) << r.error;
   EXPECT_EQ(mem.frames(), 0u);
@@ -168,7 +169,7 @@ TEST(HostBuild, LargePagesNeverCrossMtrrTypes) {
     emu::PhysMem mem;
     HostOptions o;
     o.profile = std::string(profile);
-    BuildResult r = Run(QemuWithExtras(), o, &mem);
+    BuildResult r = BuildWith(QemuWithExtras(), o, &mem);
     ASSERT_TRUE(r.ok) << r.error;
     ASSERT_GT(r.mtrr_types.size(), 2u);
     for (const Leaf& l : Leaves(r, mem)) {
@@ -189,7 +190,7 @@ TEST(HostBuild, SeedDeterminism) {
     emu::PhysMem a, b;
     HostOptions o;
     o.seed = seed;
-    BuildResult ra = Run(QemuAmdHole4G(), o, &a), rb = Run(QemuAmdHole4G(), o, &b);
+    BuildResult ra = BuildWith(QemuAmdHole4G(), o, &a), rb = BuildWith(QemuAmdHole4G(), o, &b);
     ASSERT_TRUE(ra.ok && rb.ok);
     EXPECT_EQ(ra.root_pa, rb.root_pa);
     EXPECT_EQ(ra.table_frames, rb.table_frames);
@@ -206,11 +207,11 @@ TEST(HostBuild, FiveLevel) {
   HostOptions o;
   o.profile = "linux";
   o.paging = Paging::kX86Level5;
-  BuildResult r = Run(QemuWithExtras(), o, &mem);
+  BuildResult r = BuildWith(QemuWithExtras(), o, &mem);
   EXPECT_TRUE(r.bad_input);
   map::MemoryMap m = QemuWithExtras();
   m.cpu.la57 = true;
-  r = Run(m, o, &mem);
+  r = BuildWith(m, o, &mem);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.windows[1].place.va_lo, 0xff11000000000000ull + kMiB);
   EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff80000000ull);
@@ -223,7 +224,7 @@ TEST(HostBuild, ConflictNamesBoth) {
     {"name": "a", "kinds": ["usable"], "placement": "identity"},
     {"name": "b", "kinds": ["usable"], "placement": "identity", "type": "UC"}]})";
   emu::PhysMem mem;
-  BuildResult r = Run(m, {}, &mem);
+  BuildResult r = BuildWith(m, {}, &mem);
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("window 'a'"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("window 'b'"), std::string::npos) << r.error;
@@ -233,7 +234,7 @@ TEST(HostBuild, ConflictNamesBoth) {
 // An image holds every table frame and reads back identically.
 TEST(HostBuild, ImageRoundTrip) {
   emu::PhysMem mem;
-  BuildResult r = Run(QemuWithExtras(), {}, &mem);
+  BuildResult r = BuildWith(QemuWithExtras(), {}, &mem);
   ASSERT_TRUE(r.ok);
   ImageInfo info{r.paging, r.root_pa, r.pat_msr, 0};
   std::string bytes = EncodeImage(info, r.table_frames, mem);

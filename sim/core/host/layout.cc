@@ -167,7 +167,7 @@ class Parser {
     }
     if (w.sources == 0)
       return Fail(at, "window selects nothing: give \"kinds\", \"framebuffer\", \"used\" or \"transition\"");
-    if (!U64(j, at, "min", false, false, &w.min_addr) || !U64(j, at, "max", false, false, &w.max_addr))
+    if (!U64(j, at, "min", true, false, &w.min_addr) || !U64(j, at, "max", true, false, &w.max_addr))
       return false;
     if (w.min_addr >= w.max_addr) return Fail(Child(at, "min"), "must be below \"max\"");
     if (auto it = j.find("span"); it != j.end()) {
