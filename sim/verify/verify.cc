@@ -932,7 +932,8 @@ Report Verifier::Run() {
     const PhysSeg &a = segs_[s - 1], &b = segs_[s];
     const bool mtrr = in_.map.mtrr && (a.mtrr != b.mtrr || a.mtrr_conflict != b.mtrr_conflict);
     if (mtrr) mtrr_changes_.push_back(b.base);
-    if ((mtrr && !ept_) || a.implied != b.implied) type_changes_.push_back(b.base);
+    // Region kinds matter where caching changes: WB/WT/WP on one side, UC/WC on the other.
+    if ((mtrr && !ept_) || Cacheable(a.implied) != Cacheable(b.implied)) type_changes_.push_back(b.base);
   }
   // An incomplete enumeration says nothing about translations: only tables and layout are checked.
   const bool complete = EnumerateTables();
