@@ -73,11 +73,18 @@ TEST(HostBuild, EveryProfileOnQemuMap) {
     emu::PhysMem mem;
     HostOptions o;
     o.profile = std::string(profile);
+    if (profile == "bootloader-0.10") o.max_table_frames = 4096;  // full scale: bench/, CLI
     BuildResult r = BuildWith(QemuWithExtras(), o, &mem);
     if (profile == "bootloader-0.10") {
+      // The window assumes one PML4 slot and the 1 TiB span needs two: left out with a
+      // clear error. The identity map (2^28 4 KiB pages) is above this test's limit.
       ASSERT_FALSE(r.ok);
       EXPECT_FALSE(r.bad_input);
-      EXPECT_NE(r.error.find("window 'physical-memory' needs 2 PML4 slots"), std::string::npos) << r.error;
+      EXPECT_EQ(r.windows[1].error,
+                "window 'physical-memory' needs 2 PML4 slots (1 TiB) but the layout allows at most 1");
+      EXPECT_NE(r.error.find("the tables need 525315 frames (2.0 GiB), above the limit of 4096"), std::string::npos)
+          << r.error;
+      EXPECT_EQ(mem.frames(), 0u);
       continue;
     }
     ASSERT_TRUE(r.ok) << profile << ": " << r.error;
@@ -229,6 +236,38 @@ TEST(HostBuild, ConflictNamesBoth) {
   EXPECT_NE(r.error.find("window 'a'"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("window 'b'"), std::string::npos) << r.error;
   EXPECT_EQ(mem.frames(), 0u);
+}
+
+// A window that cannot be placed is left out with its error; the rest is built.
+TEST(HostBuild, UnplaceableWindowLeftOut) {
+  map::MemoryMap m = QemuAmdHole4G();
+  m.layout_json = R"({"windows": [
+    {"name": "identity", "kinds": "ram", "placement": "identity"},
+    {"name": "one-slot", "kinds": "all", "span": "whole", "placement": "auto", "max_slots": 1},
+    {"name": "direct", "kinds": "ram", "placement": "auto"}]})";
+  emu::PhysMem mem;
+  BuildResult r = BuildWith(m, {}, &mem);
+  EXPECT_TRUE(r.built);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "window 'one-slot' needs 2 PML4 slots (1 TiB) but the layout allows at most 1");
+  EXPECT_TRUE(r.windows[1].empty);
+  EXPECT_FALSE(r.windows[2].empty);
+  for (const MapRequest& q : r.requests) EXPECT_NE(q.window, 1u);
+  EXPECT_GT(r.table_frames.size(), 0u);
+}
+
+// A fixed placement outside the 48-bit space is reported, suggesting 5-level paging.
+TEST(HostBuild, OutsideAddressSpace) {
+  map::MemoryMap m = QemuAmdHole4G();
+  m.cpu.maxphyaddr = 52;
+  m.e820.push_back({0xf000000000000ull, 0x40000000, 1});
+  emu::PhysMem mem;
+  HostOptions o;
+  o.profile = "linux";
+  BuildResult r = BuildWith(m, o, &mem);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("outside the 48-bit address space (5-level paging: --paging 5)"), std::string::npos)
+      << r.error;
 }
 
 // An image holds every table frame and reads back identically.
