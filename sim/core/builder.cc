@@ -105,7 +105,7 @@ class Walker {
       }
       if (start >= end) continue;
       Begin(r);
-      if (Error e = Map(F::kLevels - 1, root, fresh, start, end, r.pa + (start - va)); !e.ok())
+      if (Error e = Map<F::kLevels - 1>(root, fresh, start, end, r.pa + (start - va)); !e.ok())
         return e;
     }
     return {};
@@ -149,70 +149,78 @@ class Walker {
                 va);
   }
 
-  // Map [va, end) -> pa inside the table at `level` (nullptr: virtual, dry run only).
-  Error Map(int level, uint64_t* t, bool fresh, uint64_t va, uint64_t end, uint64_t pa) {
-    const int shift = LevelShift(level);
-    const uint64_t step = uint64_t{1} << shift;
+  // Map [va, end) -> pa inside the table at level L (nullptr: virtual, dry run only).
+  // The level is a template argument so shifts are constants and no leaf path exists
+  // above 1 GiB.
+  template <int L>
+  Error Map(uint64_t* t, bool fresh, uint64_t va, uint64_t end, uint64_t pa) {
+    constexpr int kShift = LevelShift(L);
+    constexpr uint64_t kStep = uint64_t{1} << kShift;
     while (va < end) {
-      const uint64_t i = (va >> shift) & (kEntriesPerTable - 1);
-      if (level <= leaf_max_ && ((va | pa) & (step - 1)) == 0 && end - va >= step) {
-        const uint64_t n = Min<uint64_t>((end - va) >> shift, kEntriesPerTable - i);
-        if (Error e = Leaves(level, t, fresh, i, n, va, pa); !e.ok()) return e;
-        va += n << shift;
-        pa += n << shift;
-        continue;
+      const uint64_t i = (va >> kShift) & (kEntriesPerTable - 1);
+      if constexpr (L <= kLevel1G) {
+        if (L <= leaf_max_ && ((va | pa) & (kStep - 1)) == 0 && end - va >= kStep) {
+          const uint64_t n = Min<uint64_t>((end - va) >> kShift, kEntriesPerTable - i);
+          if (Error e = Leaves<L>(t, fresh, i, n, va, pa); !e.ok()) return e;
+          va += n << kShift;
+          pa += n << kShift;
+          continue;
+        }
       }
-      const uint64_t stop = Min<uint64_t>((va | (step - 1)) + 1, end);
-      if (Error e = Child(level, t, fresh, i, va, stop, pa); !e.ok()) return e;
-      pa += stop - va;
-      va = stop;
+      if constexpr (L > 0) {
+        const uint64_t stop = Min<uint64_t>((va | (kStep - 1)) + 1, end);
+        if (Error e = Child<L>(t, fresh, i, va, stop, pa); !e.ok()) return e;
+        pa += stop - va;
+        va = stop;
+      }
     }
     return {};
   }
 
-  // n leaves at slots i.. of a table at `level`.
-  Error Leaves(int level, uint64_t* t, bool fresh, uint64_t i, uint64_t n, uint64_t va,
-               uint64_t pa) {
-    const uint64_t step = LevelBytes(level);
-    uint64_t want = bits_[level] | pa;
+  // n leaves at slots i.. of a table at level L.
+  template <int L>
+  Error Leaves(uint64_t* t, bool fresh, uint64_t i, uint64_t n, uint64_t va, uint64_t pa) {
+    constexpr uint64_t kStep = LevelBytes(L);
+    uint64_t want = bits_[L] | pa;
     if (t == nullptr || (kCommit && fresh)) {
       // Nothing there yet (the slots of a request are its own: requests are disjoint).
       if constexpr (kCommit) {
         uint64_t* p = t + i;
-        for (uint64_t k = 0; k < n; ++k, want += step) p[k] = want;
+        for (uint64_t k = 0; k < n; ++k, want += kStep) p[k] = want;
       }
-      CountLeaves(level, n);
+      CountLeaves(L, n);
       return {};
     }
     uint64_t added = 0;
-    for (uint64_t k = 0; k < n; ++k, want += step, va += step, pa += step) {
+    for (uint64_t k = 0; k < n; ++k, want += kStep, va += kStep, pa += kStep) {
       const uint64_t e = t[i + k];
       if (!E::IsPresent(e)) {
         if constexpr (kCommit) t[i + k] = want;
         ++added;
       } else if (e == want) {
         // Same mapping twice: a no-op.
-      } else if (level > 0 && !E::IsLeaf(level, e)) {
+      } else if (L > 0 && !E::IsLeaf(L, e)) {
         // An existing subtable: fill in below it instead.
-        if (Error r = Map(level - 1, window_.Table(E::TableAddress(e)), false, va, va + step, pa);
-            !r.ok())
-          return r;
+        if constexpr (L > 0) {
+          if (Error r = Map<L - 1>(window_.Table(E::TableAddress(e)), false, va, va + kStep, pa); !r.ok())
+            return r;
+        }
       } else {
         return Conflict(va);
       }
     }
-    CountLeaves(level, added);
+    CountLeaves(L, added);
     return {};
   }
 
   // The part [va, end) of slot i goes through the child table below it.
-  Error Child(int level, uint64_t* t, bool fresh, uint64_t i, uint64_t va, uint64_t end,
-              uint64_t pa) {
+  template <int L>
+  Error Child(uint64_t* t, bool fresh, uint64_t i, uint64_t va, uint64_t end, uint64_t pa) {
     uint64_t* child = nullptr;
     bool child_fresh = false;
     const uint64_t e = t ? t[i] : 0;
     if (E::IsPresent(e)) {
-      if (E::IsLeaf(level, e)) return CoveredByLeaf(level, e, va, pa);
+      if (E::IsLeaf(L, e)) return CoveredByLeaf(L, e, va, pa);
       child = window_.Table(E::TableAddress(e));
       child_fresh = fresh;  // below a table made in this commit, all is new
     } else if constexpr (kCommit) {
@@ -223,13 +231,13 @@ class Walker {
       child_fresh = true;
       CountTable(win_);
     } else {
-      const uint64_t block = va >> LevelShift(level);
-      if (last_new_[level - 1] != block) {
-        last_new_[level - 1] = block;
+      const uint64_t block = va >> LevelShift(L);
+      if (last_new_[L - 1] != block) {
+        last_new_[L - 1] = block;
         CountTable(win_);
       }
     }
-    return Map(level - 1, child, child_fresh, va, end, pa);
+    return Map<L - 1>(child, child_fresh, va, end, pa);
   }
 
   // An existing large leaf already covers [va, ...): fine only if it is our mapping.

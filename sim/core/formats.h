@@ -35,10 +35,26 @@ constexpr unsigned PatIndex(MemType t) {
   return 3;  // UC
 }
 
+// What IA-32e and EPT entries share: PS in bit 7 above level 0, and the next table's
+// (or the leaf's) address in bits 51:12 (SDM Vol. 3A Figure 4-11, Vol. 3C 29.3.2).
+struct EntryLayout {
+  using PageSize = Bit<7>;
+  using TableAddr = AddrField<51, 12>;
+
+  static constexpr uint64_t LeafAddrMask(int level) {
+    return TableAddr::kMask & ~(LevelBytes(level) - 1);
+  }
+  static constexpr bool IsLeaf(int level, uint64_t e) {
+    return level == 0 || PageSize::Get(e) != 0;
+  }
+  static constexpr uint64_t TableAddress(uint64_t e) { return TableAddr::Get(e); }
+  static constexpr uint64_t LeafAddress(int level, uint64_t e) { return e & LeafAddrMask(level); }
+};
+
 // ---- IA-32e entries. SDM Vol. 3A 4.5, Figure 4-11 (formats of paging-structure
 // entries with 4-level and 5-level paging). Bit 7 is PS above level 0 and PAT at level 0;
 // bit 12 is PAT in a 2 MiB / 1 GiB leaf and an address bit elsewhere.
-struct X86Entry {
+struct X86Entry : EntryLayout {
   using Present = Bit<0>;
   using Writable = Bit<1>;
   using User = Bit<2>;
@@ -46,24 +62,12 @@ struct X86Entry {
   using Pcd = Bit<4>;
   using Accessed = Bit<5>;
   using Dirty = Bit<6>;
-  using PageSize = Bit<7>;  // levels 1..2
-  using PatPte = Bit<7>;    // level 0
+  using PatPte = Bit<7>;  // level 0 (PageSize above it)
   using Global = Bit<8>;
   using PatLarge = Bit<12>;
-  using TableAddr = AddrField<51, 12>;
   using ExecuteDisable = Bit<63>;
 
-  static constexpr uint64_t LeafAddrMask(int level) {
-    return TableAddr::kMask & ~(LevelBytes(level) - 1);
-  }
   static constexpr bool IsPresent(uint64_t e) { return Present::Get(e) != 0; }
-  static constexpr bool IsLeaf(int level, uint64_t e) {
-    return level == 0 || PageSize::Get(e) != 0;
-  }
-  static constexpr uint64_t TableAddress(uint64_t e) { return TableAddr::Get(e); }
-  static constexpr uint64_t LeafAddress(int level, uint64_t e) {
-    return e & LeafAddrMask(level);
-  }
   // Non-leaf entries grant everything; the leaf decides (SDM Vol. 3A 4.6).
   static constexpr uint64_t Table(uint64_t pa) {
     return Present::kMask | Writable::kMask | User::kMask | TableAddr::Get(pa);
@@ -88,28 +92,16 @@ static_assert(X86Entry::LeafAddrMask(kLevel1G) == 0x000f'ffff'c000'0000ull);
 static_assert(kPatMsr == 0x0407'0506'0007'0106ull);
 
 // ---- EPT entries. SDM Vol. 3C 29.3.2, Tables 29-2..29-7.
-struct EptEntry {
+struct EptEntry : EntryLayout {
   using Read = Bit<0>;
   using Write = Bit<1>;
   using Execute = Bit<2>;
   using RwxBits = Field<2, 0>;
   using MemoryType = Field<5, 3>;  // leaves only
   using IgnorePat = Bit<6>;
-  using PageSize = Bit<7>;
-  using TableAddr = AddrField<51, 12>;
 
-  static constexpr uint64_t LeafAddrMask(int level) {
-    return TableAddr::kMask & ~(LevelBytes(level) - 1);
-  }
   // An entry with bits 2:0 clear is not present (SDM Vol. 3C 29.3.2).
   static constexpr bool IsPresent(uint64_t e) { return RwxBits::Get(e) != 0; }
-  static constexpr bool IsLeaf(int level, uint64_t e) {
-    return level == 0 || PageSize::Get(e) != 0;
-  }
-  static constexpr uint64_t TableAddress(uint64_t e) { return TableAddr::Get(e); }
-  static constexpr uint64_t LeafAddress(int level, uint64_t e) {
-    return e & LeafAddrMask(level);
-  }
   static constexpr uint64_t Table(uint64_t pa) { return RwxBits::kMask | TableAddr::Get(pa); }
   // EPT has no UC-; UC is the nearest (SDM Vol. 3C 29.3.7). user/global do not exist.
   static constexpr uint64_t LeafBits(int level, const LeafAttrs& a, bool /*nx_supported*/) {

@@ -41,7 +41,9 @@ TEST(FrameAlloc, OnlyAllowedFramesEachOnce) {
   while (alloc.Allocate(&pa)) got.push_back(pa);
   EXPECT_EQ(got.size(), expected);
   for (size_t i = 0; i < got.size(); ++i) {
-    if (i) EXPECT_GT(got[i], got[i - 1]);
+    if (i) {
+      EXPECT_GT(got[i], got[i - 1]);
+    }
     EXPECT_GE(got[i], kMiB);
     EXPECT_LE(got[i] + 4096, 10 * kMiB);
     for (const PhysRange& x : exclude) EXPECT_FALSE(Inside(got[i], x.base, x.size)) << std::hex << got[i];

@@ -180,6 +180,27 @@ uint32_t SlotOf(Paging p, uint64_t va) {
   return uint32_t((va & ((uint64_t{1} << bits) - 1)) >> SlotShift(p));
 }
 
+// Where a window's selection is clipped: its bounds and MAXPHYADDR; a whole span "to
+// the top" of an identity window also stops where the address space does.
+Clip WindowClip(const Window& w, Paging p, uint64_t phys_top) {
+  Clip c{w.min_addr, Min(w.max_addr, phys_top)};
+  if (w.whole_span && w.span_to_max && w.placement == Placement::kIdentity) {
+    const int bits = PagingVaBits(p) - (IsEpt(p) ? 0 : 1);
+    c.hi = Min(c.hi, uint64_t{1} << bits);
+  }
+  return c;
+}
+
+// A window placed at [va_lo, va_hi) (va_hi == 0: the top of the 64-bit space) must lie
+// in one canonical half (SDM Vol. 3A 3.3.7.1), or below 2^width for EPT.
+bool FitsAddressSpace(Paging p, uint64_t va_lo, uint64_t va_hi) {
+  const int bits = PagingVaBits(p);
+  if (IsEpt(p)) return va_hi != 0 && va_hi > va_lo && va_hi <= (uint64_t{1} << bits);
+  const uint64_t half = uint64_t{1} << (bits - 1);
+  if (va_lo < half) return va_hi > va_lo && va_hi <= half;
+  return va_lo >= 0 - half && (va_hi == 0 || va_hi > va_lo);
+}
+
 Error CheckWindow(const Window& w, uint32_t index) {
   if (w.max_level > kLevel1G || w.round_level > kLevel1G)
     return Fail(Status::kInvalidLayout, "page size must be 4 KiB, 2 MiB or 1 GiB", index);
@@ -221,7 +242,7 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     WindowPlacement& place = out->windows[wi];
     place = WindowPlacement{};
     if (Error e = CheckWindow(w, uint32_t(wi)); !e.ok()) return {e, 0};
-    const Clip clip{w.min_addr, Min(w.max_addr, phys_top)};
+    const Clip clip = WindowClip(w, paging, phys_top);
     uint64_t lo = kAllOnes, hi = 0;
     ForEachPiece(in, w, clip, [&](const Piece& p) {
       lo = Min(lo, p.base);
@@ -240,6 +261,11 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     }
     place.va_lo = lo + place.offset;
     place.va_hi = hi + place.offset;
+    if (!FitsAddressSpace(paging, place.va_lo, place.va_hi)) {
+      result.error = Fail(Status::kOutOfAddressSpace, "window does not fit in the address space",
+                          uint32_t(wi), place.va_lo);
+      return result;
+    }
     place.first_slot = SlotOf(paging, place.va_lo);
     place.slot_count = SlotOf(paging, place.va_hi - 1) - place.first_slot + 1;
     for (uint32_t s = 0; s < place.slot_count; ++s) occupied[place.first_slot + s] = true;
@@ -299,7 +325,7 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     const Window& w = layout.windows[wi];
     const WindowPlacement& place = out->windows[wi];
     if (place.empty) continue;
-    const Clip clip{w.min_addr, Min(w.max_addr, phys_top)};
+    const Clip clip = WindowClip(w, paging, phys_top);
     ForEachPiece(in, w, clip, [&](const Piece& p) {
       MapRequest r;
       r.writable = w.writable;

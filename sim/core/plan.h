@@ -136,6 +136,8 @@ struct PlanOutput {
 // Returns the number of requests. kBufferTooSmall: error.needed is the capacity to
 // retry with. kNoSlots / kTooManySlots: error.request is the window,
 // error.needed the slots it needs, error.address the window's size in bytes.
+// kOutOfAddressSpace: error.request is the window, error.address its first va.
+// out->windows[error.request] holds the extent and placement that failed.
 Result<size_t> Plan(const PlanInput& input, PlanOutput* output);
 
 // The memory type a region gets under TypeRule::kByKind.

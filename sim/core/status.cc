@@ -12,6 +12,7 @@ const char* StatusName(Status s) {
     case Status::kOutOfFrames: return "out of frames";
     case Status::kNoSlots: return "no free slots";
     case Status::kTooManySlots: return "too many slots";
+    case Status::kOutOfAddressSpace: return "outside the address space";
     case Status::kBufferTooSmall: return "buffer too small";
     case Status::kInvalidLayout: return "invalid layout";
     case Status::kInternal: return "internal error";

@@ -12,6 +12,7 @@ enum class Status : uint8_t {
   kOutOfFrames,     // the frame allocator could not supply a frame
   kNoSlots,         // no run of free top-level slots for an `auto` window
   kTooManySlots,    // a window needs more top-level slots than its layout allows
+  kOutOfAddressSpace,  // a fixed placement puts a window outside the virtual address space
   kBufferTooSmall,  // the caller's output buffer is too small; see Error::needed
   kInvalidLayout,   // a layout field makes no sense (bad page size, empty window...)
   kInternal,        // a core invariant broke (sizing != use): a bug

@@ -55,7 +55,8 @@ std::string Report(const core::host::BuildResult& r, const std::string& file, ui
   o << line;
   for (const auto& w : r.windows) {
     if (w.empty) {
-      std::snprintf(line, sizeof line, "%-18s %-9s (selects nothing)\n", w.name.c_str(), w.placement.c_str());
+      std::snprintf(line, sizeof line, "%-18s %-9s %s\n", w.name.c_str(), w.placement.c_str(),
+                    w.error.empty() ? "(selects nothing)" : "(left out: see the error)");
     } else {
       const std::string va = Hex(w.place.va_lo, 16) + "-" + Hex(w.place.va_hi - 1, 16);
       const std::string pa = Hex(w.place.pa_lo, 12) + "-" + Hex(w.place.pa_hi - 1, 12);
@@ -66,13 +67,12 @@ std::string Report(const core::host::BuildResult& r, const std::string& file, ui
     }
     o << line;
   }
-  const uint64_t root = 1;  // the root table belongs to no window
   std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-31s %9llu %7llu %5llu %7llu\n", "total", "", "", "",
                 (unsigned long long)r.totals.leaves[0], (unsigned long long)r.totals.leaves[1],
                 (unsigned long long)r.totals.leaves[2], (unsigned long long)r.totals.tables);
   o << line;
-  o << "table frames: " << r.table_frames.size() << " (" << r.table_frames.size() * 4 << " KiB, root "
-    << root << " + " << r.table_frames.size() - root << " below it), " << r.requests.size() << " requests\n";
+  o << "table frames: " << r.table_frames.size() << " (" << r.table_frames.size() * 4
+    << " KiB, the root included), " << r.requests.size() << " map requests\n";
   o << "output memory map:\n";
   for (const auto& region : r.output_map) {
     std::snprintf(line, sizeof line, "  %s-%s %s\n", Hex(region.base, 12).c_str(),
@@ -125,7 +125,7 @@ void Setup(CLI::App& app, int* exit_code) {
     }
     emu::PhysMem mem(m.cpu.maxphyaddr);
     core::host::BuildResult r = core::host::BuildTables(m, o, &mem);
-    if (!r.ok) {
+    if (!r.built) {
       std::cerr << "bootmap: " << opts->map_file << ": " << r.error << "\n";
       *exit_code = r.bad_input ? kExitBadInput : kExitFound;
       return;
@@ -143,7 +143,10 @@ void Setup(CLI::App& app, int* exit_code) {
       }
     }
     std::cout << report;
-    *exit_code = kExitOk;
+    // Built, but some windows could not be placed: say so, exit 1.
+    for (const auto& w : r.windows)
+      if (!w.error.empty()) std::cerr << "bootmap: " << opts->map_file << ": " << w.error << "\n";
+    *exit_code = r.ok ? kExitOk : kExitFound;
   });
 }
 

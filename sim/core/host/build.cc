@@ -40,6 +40,8 @@ const char* PlacementName(Placement p) {
 struct RecordingAllocator {
   RegionFrameAllocator inner;
   std::vector<uint64_t>* frames;
+  uint64_t limit;
+  bool over_limit = false;
   FrameAllocator Interface() {
     FrameAllocator a;
     a.ctx = this;
@@ -49,7 +51,11 @@ struct RecordingAllocator {
       self->frames->push_back(*pa);
       return true;
     };
-    a.reserve = [](void* c, uint64_t n) { return static_cast<RecordingAllocator*>(c)->inner.Reserve(n); };
+    a.reserve = [](void* c, uint64_t n) {
+      auto* self = static_cast<RecordingAllocator*>(c);
+      self->over_limit = n > self->limit;
+      return !self->over_limit && self->inner.Reserve(n);
+    };
     return a;
   }
 };
@@ -220,14 +226,46 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   in.layout = {layout.windows.data(), layout.windows.size(), transition.data(), transition.size()};
   in.seed = options.seed;
 
+  // Plan. A window that cannot be placed (no slots, too many, outside the address
+  // space) is reported and left out, and the plan runs again without it.
   std::vector<WindowPlacement> places(layout.windows.size());
-  result.requests.resize(4 * regions.size() + 4 * used.size() + 64);
+  std::vector<std::string> window_errors(layout.windows.size());
   Result<size_t> planned;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    PlanOutput out{result.requests.data(), result.requests.size(), places.data()};
-    planned = Plan(in, &out);
-    if (planned.error.status != Status::kBufferTooSmall) break;
-    result.requests.resize(planned.error.needed);
+  const char* slot = PagingLevels(result.paging) == 5 ? "PML5" : "PML4";
+  const std::string slot_size = PagingLevels(result.paging) == 5 ? "256 TiB" : "512 GiB";
+  for (size_t round = 0; round <= layout.windows.size(); ++round) {
+    result.requests.resize(4 * regions.size() + 4 * used.size() + 64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      PlanOutput out{result.requests.data(), result.requests.size(), places.data()};
+      planned = Plan(in, &out);
+      if (planned.error.status != Status::kBufferTooSmall) break;
+      result.requests.resize(planned.error.needed);
+    }
+    const Error& e = planned.error;
+    if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
+        e.status != Status::kOutOfAddressSpace)
+      break;
+    const std::string name = "window '" + std::string(layout.windows[e.request].name) + "'";
+    const WindowPlacement& p = places[e.request];
+    if (e.status == Status::kNoSlots) {
+      window_errors[e.request] =
+          name + " needs " + std::to_string(e.needed) + " consecutive free " + slot + " slots of " + slot_size +
+          " (" + Bytes(e.address) + ") and no such run is free" +
+          (PagingLevels(result.paging) == 4 ? "; 5-level paging (--paging 5) has 256 TiB slots" : "");
+    } else if (e.status == Status::kTooManySlots) {
+      window_errors[e.request] = name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" +
+                                 Bytes(e.address) + ") but the layout allows at most " +
+                                 std::to_string(layout.windows[e.request].max_slots);
+    } else {
+      window_errors[e.request] = name + " would map pa " + Hex(p.pa_lo) + "-" + Hex(p.pa_hi - 1) + " at va " +
+                                 Hex(p.va_lo) + "-" + Hex(p.va_hi - 1) + ", outside the " +
+                                 std::to_string(PagingVaBits(result.paging)) + "-bit address space" +
+                                 (PagingLevels(result.paging) == 4 ? " (5-level paging: --paging 5)" : "");
+    }
+    Window& off = layout.windows[e.request];  // leave it out: it selects nothing now
+    off.sources = kSourceRegions;
+    off.kinds = 0;
+    off.whole_span = false;
   }
   for (size_t i = 0; i < layout.windows.size(); ++i) {
     WindowReport w;
@@ -235,26 +273,15 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     w.placement = PlacementName(layout.windows[i].placement);
     w.empty = places[i].empty;
     w.place = places[i];
+    w.error = window_errors[i];
     result.windows.push_back(w);
   }
   if (!planned.ok()) {
     result.requests.clear();
     const Error& e = planned.error;
     const std::string name = e.request < result.windows.size() ? "window '" + result.windows[e.request].name + "'" : "layout";
-    const char* slot = PagingLevels(result.paging) == 5 ? "PML5" : "PML4";
-    const std::string slot_size = PagingLevels(result.paging) == 5 ? "256 TiB" : "512 GiB";
-    if (e.status == Status::kNoSlots) {
-      result.error = name + " needs " + std::to_string(e.needed) + " consecutive free " + slot +
-                     " slots of " + slot_size + " (" + Bytes(e.address) + ") and no such run is free" +
-                     (PagingLevels(result.paging) == 4 ? "; 5-level paging (--paging 5) has 256 TiB slots" : "");
-    } else if (e.status == Status::kTooManySlots) {
-      result.error = name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" + Bytes(e.address) +
-                     ") but the layout allows at most " +
-                     std::to_string(layout.windows[e.request].max_slots);
-    } else {
-      result.bad_input = e.status == Status::kInvalidLayout;
-      result.error = name + ": " + e.reason;
-    }
+    result.bad_input = e.status == Status::kInvalidLayout;
+    result.error = name + ": " + e.reason;
     return result;
   }
   result.requests.resize(planned.value);
@@ -272,7 +299,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   PhysWindow window{mem, [](void* c, uint64_t pa) {
                       return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
                     }};
-  RecordingAllocator recorder{RegionFrameAllocator(policy, window), &result.table_frames};
+  RecordingAllocator recorder{RegionFrameAllocator(policy, window), &result.table_frames,
+                              options.max_table_frames};
   FrameAllocator allocator = recorder.Interface();
 
   BuildOptions build;
@@ -293,6 +321,9 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     if (e.status == Status::kConflict) {
       result.error = DescribeRequest(result, e.request) + " conflicts with " + DescribeRequest(result, e.other) +
                      " at " + Hex(e.address);
+    } else if (e.status == Status::kOutOfFrames && recorder.over_limit) {
+      result.error = "the tables need " + std::to_string(e.needed) + " frames (" + Bytes(e.needed * kFrameBytes) +
+                     "), above the limit of " + std::to_string(options.max_table_frames) + " frames";
     } else if (e.status == Status::kOutOfFrames) {
       result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
                      " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
@@ -304,7 +335,10 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   }
   result.root_pa = built.value.root_pa;
   result.output_map = OutputMap(normalized.regions, result.table_frames);
-  result.ok = true;
+  result.built = true;
+  for (const std::string& e : window_errors)
+    if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
+  result.ok = result.error.empty();
   return result;
 }
 

@@ -22,12 +22,15 @@ struct HostOptions {
   std::optional<Paging> paging;  // default: the profile's own, else 4-level
   uint64_t seed = 0;             // auto offsets: 0 = lowest free slots
   uint64_t frame_ceiling = 0;    // table frames end at or below this (0: no limit)
+  // Explicit limit: a layout needing more table frames fails cleanly before building.
+  uint64_t max_table_frames = uint64_t{1} << 20;  // 4 GiB of tables
 };
 
 struct WindowReport {
   std::string name;
   std::string placement;  // "identity", "offset", "linear", "auto"
-  bool empty = true;      // selected nothing
+  bool empty = true;      // selected nothing (or failed: see error)
+  std::string error;      // why this window could not be placed; it was left out
   WindowPlacement place;  // va/pa extents, offset, slots
   LeafCounts counts;      // new leaves per size and table frames this window caused
 };
@@ -38,8 +41,12 @@ struct OutputRegion {
   std::string kind;  // map::RegionKindName, or "page-tables"
 };
 
+// ok: everything built. built && !ok: some windows could not be placed (their
+// WindowReport::error says why, `error` lists them) and the rest was built, as a
+// loader that skips them would; the tables, requests and frames are valid.
 struct BuildResult {
   bool ok = false;
+  bool built = false;
   bool bad_input = false;  // layout or options unusable (exit 2); else a build failure (exit 1)
   std::string error;
 

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 #include "sim/core/host/image.h"
 #include "sim/core/host/layout.h"
 #include "sim/core/host/test_maps.h"
+#include "sim/io/map_json.h"
 
 namespace bootmap::core::host {
 namespace {
@@ -73,11 +75,18 @@ TEST(HostBuild, EveryProfileOnQemuMap) {
     emu::PhysMem mem;
     HostOptions o;
     o.profile = std::string(profile);
+    if (profile == "bootloader-0.10") o.max_table_frames = 4096;  // full scale: bench/, CLI
     BuildResult r = BuildWith(QemuWithExtras(), o, &mem);
     if (profile == "bootloader-0.10") {
+      // The window assumes one PML4 slot and the 1 TiB span needs two: left out with a
+      // clear error. The identity map (2^28 4 KiB pages) is above this test's limit.
       ASSERT_FALSE(r.ok);
       EXPECT_FALSE(r.bad_input);
-      EXPECT_NE(r.error.find("window 'physical-memory' needs 2 PML4 slots"), std::string::npos) << r.error;
+      EXPECT_EQ(r.windows[1].error,
+                "window 'physical-memory' needs 2 PML4 slots (1 TiB) but the layout allows at most 1");
+      EXPECT_NE(r.error.find("the tables need 525315 frames (2.0 GiB), above the limit of 4096"), std::string::npos)
+          << r.error;
+      EXPECT_EQ(mem.frames(), 0u);
       continue;
     }
     ASSERT_TRUE(r.ok) << profile << ": " << r.error;
@@ -104,6 +113,61 @@ TEST(HostBuild, EveryProfileOnQemuMap) {
       for (auto q = r.requests.begin(); q != it; ++q)
         ok |= l.va - q->va < q->size && l.va - q->va + l.size <= q->size && l.pa == q->pa + (l.va - q->va);
       EXPECT_TRUE(ok) << profile << std::hex << " leaf 0x" << l.va;
+    }
+  }
+}
+
+// Every profile on every bundled map either builds correctly or fails with a clear
+// reason (a window that cannot be placed, or tables above this test's frame limit).
+TEST(HostBuild, EveryProfileOnEveryBundledMap) {
+  const char* root = std::getenv("BOOTMAP_ROOT");
+  ASSERT_NE(root, nullptr);
+  std::vector<std::string> files;
+  for (const char* dir : {"/maps/real", "/maps/synthetic"})
+    for (const auto& e : std::filesystem::directory_iterator(std::string(root) + dir))
+      if (e.path().extension() == ".json") files.push_back(e.path().string());
+  ASSERT_GE(files.size(), 6u);
+  for (const std::string& file : files) {
+    map::MemoryMap m;
+    ASSERT_TRUE(io::LoadMapFile(file, &m).ok) << file;
+    const map::NormalizedMap n = map::Normalize(m);
+    for (std::string_view profile : ProfileNames()) {
+      SCOPED_TRACE(file + " " + std::string(profile));
+      emu::PhysMem mem;
+      HostOptions o;
+      o.profile = std::string(profile);
+      o.max_table_frames = 20000;
+      BuildResult r = BuildWith(m, o, &mem);
+      if (!r.built) {
+        EXPECT_FALSE(r.bad_input) << r.error;
+        const bool known = r.error.find("above the limit") != std::string::npos ||
+                           r.error.find("slots") != std::string::npos ||
+                           r.error.find("address space") != std::string::npos;
+        EXPECT_TRUE(known) << r.error;
+        EXPECT_EQ(mem.frames(), 0u);
+        continue;
+      }
+      for (const WindowReport& w : r.windows)
+        if (!w.error.empty()) EXPECT_NE(r.error.find(w.error), std::string::npos);
+      const std::vector<Leaf> leaves = Leaves(r, mem);
+      EXPECT_EQ(leaves.size(), r.totals.leaves[0] + r.totals.leaves[1] + r.totals.leaves[2]);
+      EXPECT_EQ(r.table_frames.size(), r.totals.tables);
+      for (uint64_t f : r.table_frames) {
+        bool allocatable = false;
+        for (const map::Region& region : n.regions)
+          allocatable |= f >= region.base && f - region.base < region.size && IsAllocatable(region.kind);
+        ASSERT_TRUE(allocatable && f >= kMiB) << std::hex << f;
+        for (const map::UsedRange& u : m.used) ASSERT_FALSE(f + 4096 > u.base && f < u.base + u.size);
+        if (m.framebuffer)
+          ASSERT_FALSE(f + 4096 > m.framebuffer->base && f < m.framebuffer->base + m.framebuffer->size);
+      }
+      bool overlap_free = true;
+      for (size_t i = 1; i < r.requests.size(); ++i)
+        overlap_free &= r.requests[i].va >= r.requests[i - 1].va + r.requests[i - 1].size;
+      if (profile == "bootmap") {
+        ASSERT_TRUE(overlap_free);
+        EXPECT_EQ(leaves.size(), GreedyLeaves(r.requests, m.cpu.page1gb)) << "leaves are the proven minimum";
+      }
     }
   }
 }
@@ -229,6 +293,38 @@ TEST(HostBuild, ConflictNamesBoth) {
   EXPECT_NE(r.error.find("window 'a'"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("window 'b'"), std::string::npos) << r.error;
   EXPECT_EQ(mem.frames(), 0u);
+}
+
+// A window that cannot be placed is left out with its error; the rest is built.
+TEST(HostBuild, UnplaceableWindowLeftOut) {
+  map::MemoryMap m = QemuAmdHole4G();
+  m.layout_json = R"({"windows": [
+    {"name": "identity", "kinds": "ram", "placement": "identity"},
+    {"name": "one-slot", "kinds": "all", "span": "whole", "placement": "auto", "max_slots": 1},
+    {"name": "direct", "kinds": "ram", "placement": "auto"}]})";
+  emu::PhysMem mem;
+  BuildResult r = BuildWith(m, {}, &mem);
+  EXPECT_TRUE(r.built);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "window 'one-slot' needs 2 PML4 slots (1 TiB) but the layout allows at most 1");
+  EXPECT_TRUE(r.windows[1].empty);
+  EXPECT_FALSE(r.windows[2].empty);
+  for (const MapRequest& q : r.requests) EXPECT_NE(q.window, 1u);
+  EXPECT_GT(r.table_frames.size(), 0u);
+}
+
+// A fixed placement outside the 48-bit space is reported, suggesting 5-level paging.
+TEST(HostBuild, OutsideAddressSpace) {
+  map::MemoryMap m = QemuAmdHole4G();
+  m.cpu.maxphyaddr = 52;
+  m.e820.push_back({0xf000000000000ull, 0x40000000, 1});
+  emu::PhysMem mem;
+  HostOptions o;
+  o.profile = "linux";
+  BuildResult r = BuildWith(m, o, &mem);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("outside the 48-bit address space (5-level paging: --paging 5)"), std::string::npos)
+      << r.error;
 }
 
 // An image holds every table frame and reads back identically.

@@ -14,20 +14,13 @@ using io::Child;
 using io::Describe;
 using io::Json;
 
-constexpr std::initializer_list<std::string_view> kLayoutKeys = {"profile", "windows",
-                                                                 "transition"};
-constexpr std::initializer_list<std::string_view> kWindowKeys = {
-    "name",  "kinds",     "framebuffer", "used",      "transition", "min",      "max",
-    "span",  "round",     "placement",   "base",      "base_la57",  "max_slots", "writable",
-    "nx",    "user",      "global",      "type",      "max_page"};
-
 class Parser {
  public:
   Parser(std::string_view source, HostLayout* out) : source_(source), out_(out) {}
 
   bool Layout(const Json& doc, const std::string& at) {
     if (!doc.is_object()) return Fail(at, "expected an object, got " + Describe(doc));
-    if (!Known(doc, at, kLayoutKeys)) return false;
+    if (!Known(doc, at, {"profile", "windows", "transition"})) return false;
     if (auto it = doc.find("profile"); it != doc.end()) {
       if (!it->is_string()) return Fail(Child(at, "profile"), "expected a profile name");
       const std::string name = it->get<std::string>();
@@ -138,7 +131,11 @@ class Parser {
 
   bool ParseWindow(const Json& j, const std::string& at) {
     if (!j.is_object()) return Fail(at, "expected a window object, got " + Describe(j));
-    if (!Known(j, at, kWindowKeys)) return false;
+    if (!Known(j, at,
+               {"name", "kinds", "framebuffer", "used", "transition", "min", "max", "span",
+                "round", "placement", "base", "base_la57", "max_slots", "writable", "nx", "user",
+                "global", "type", "max_page"}))
+      return false;
     Window w;
     w.sources = 0;
     auto name = j.find("name");
