@@ -1,0 +1,214 @@
+// bootmap dump: a ptdump-style listing of every mapping in page tables (or EPT) loaded from
+// images: coalesced runs, totals per page size and memory type, table counts, anomalies.
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/emu/enumerate.h"
+#include "sim/emu/ept.h"
+#include "sim/emu/ia32e_entry.h"
+#include "sim/map/memory_map.h"
+#include "tools/bootmap/command.h"
+#include "tools/bootmap/emu_args.h"
+
+namespace bootmap::cli {
+namespace {
+
+struct DumpOptions {
+  EmuArgs emu;
+  std::string ept;
+  uint64_t max_leaves = uint64_t{1} << 30;
+  bool follow_shared = false;
+};
+
+// One listing row, the same for IA-32e and EPT runs.
+struct Row {
+  uint64_t va, size, pa, page_size;
+  std::vector<std::string> flags;
+  std::string type;
+};
+
+struct Listing {
+  std::vector<Row> rows;
+  std::array<uint64_t, 3> leaves{};
+  std::array<uint64_t, 6> tables{};
+  std::vector<emu::Anomaly> anomalies;
+  uint64_t anomaly_count = 0;
+};
+
+std::vector<std::string> Ia32eFlags(const emu::Run& r) {
+  std::vector<std::string> f = {r.writable ? "RW" : "RO", r.user ? "USR" : "SUP", r.nx ? "NX" : "X"};
+  if (r.global) f.push_back("GLB");
+  if (r.pkey != 0) f.push_back("PKEY" + std::to_string(r.pkey));
+  return f;
+}
+
+std::vector<std::string> EptFlags(const emu::EptRun& r) {
+  std::string rwx = std::string(r.r ? "R" : "-") + (r.w ? "W" : "-") + (r.x ? "X" : "-") + (r.ux ? "U" : "");
+  std::vector<std::string> f = {rwx};
+  if (r.ipat) f.push_back("IPAT");
+  return f;
+}
+
+const char* AnomalyName(emu::AnomalyKind k) {
+  switch (k) {
+    case emu::AnomalyKind::kSharedTable: return "shared-table";
+    case emu::AnomalyKind::kSelfReference: return "self-reference";
+    case emu::AnomalyKind::kReservedBits: return "reserved-bits";
+  }
+  return "?";
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+void PrintText(const Listing& l, bool ept, std::ostream& out) {
+  const char* level_names[] = {"", "PT", "PD", "PDPT", "PML4", "PML5"};
+  out << (ept ? "EPT tables:" : "tables:");
+  for (int level = 5; level >= 1; --level) {
+    if (l.tables[level] != 0) out << " " << level_names[level] << " " << l.tables[level];
+  }
+  out << "\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-37s %10s %4s  %-18s %-4s %s\n", ept ? "guest-physical range" : "virtual range",
+                "size", "page", "flags", "type", ept ? "host pa" : "pa");
+  out << line;
+  std::map<std::string, uint64_t> by_type;
+  for (const Row& r : l.rows) {
+    std::snprintf(line, sizeof line, "%s-%s %10s %4s  %-18s %-4s %s\n", Hex(r.va, 16).c_str(),
+                  Hex(r.va + r.size, 16).c_str(), map::HumanSize(r.size).c_str(), PageSizeName(r.page_size),
+                  Join(r.flags).c_str(), r.type.c_str(), Hex(r.pa, 12).c_str());
+    out << line;
+    by_type[r.type] += r.size;
+  }
+  const char* size_names[] = {"4k", "2M", "1G"};
+  for (int i = 0; i < 3; ++i) {
+    uint64_t bytes = l.leaves[i] << (12 + 9 * i);
+    std::snprintf(line, sizeof line, "%s %s: %llu leaves, %s\n", ept ? "EPT" : "DirectMap", size_names[i],
+                  static_cast<unsigned long long>(l.leaves[i]), map::HumanSize(bytes).c_str());
+    out << line;
+  }
+  for (const auto& [type, bytes] : by_type) out << "type " << type << ": " << map::HumanSize(bytes) << "\n";
+  out << "anomalies: " << l.anomaly_count << "\n";
+  for (const emu::Anomaly& a : l.anomalies) {
+    out << "  " << AnomalyName(a.kind) << ": " << LevelName(a.level) << " @" << Hex(a.entry_pa, 12) << " = "
+        << Hex(a.entry, 16) << " for " << Hex(a.va, 16)
+        << (a.kind == emu::AnomalyKind::kReservedBits ? " bits " : " table ") << Hex(a.detail) << "\n";
+  }
+  if (l.anomaly_count > l.anomalies.size()) out << "  ... " << l.anomaly_count - l.anomalies.size() << " more\n";
+}
+
+nlohmann::json ToJson(const Listing& l) {
+  nlohmann::json runs = nlohmann::json::array();
+  for (const Row& r : l.rows) {
+    runs.push_back({{"va", Hex(r.va)}, {"size", Hex(r.size)}, {"pa", Hex(r.pa)}, {"page_size", Hex(r.page_size)},
+                    {"flags", r.flags}, {"type", r.type}});
+  }
+  nlohmann::json anomalies = nlohmann::json::array();
+  for (const emu::Anomaly& a : l.anomalies) {
+    anomalies.push_back({{"kind", AnomalyName(a.kind)}, {"level", a.level}, {"va", Hex(a.va)},
+                         {"entry_pa", Hex(a.entry_pa)}, {"entry", Hex(a.entry)}, {"detail", Hex(a.detail)}});
+  }
+  return {{"runs", runs},
+          {"leaves", {{"4k", l.leaves[0]}, {"2m", l.leaves[1]}, {"1g", l.leaves[2]}}},
+          {"tables", {{"pml5", l.tables[5]}, {"pml4", l.tables[4]}, {"pdpt", l.tables[3]}, {"pd", l.tables[2]},
+                      {"pt", l.tables[1]}}},
+          {"anomalies", anomalies},
+          {"anomaly_count", l.anomaly_count}};
+}
+
+template <class Result>
+void CopyCounts(const Result& r, Listing* l) {
+  l->leaves = r.leaves;
+  l->tables = r.tables;
+  l->anomalies = r.anomalies;
+  l->anomaly_count = r.anomaly_count;
+}
+
+void Setup(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<DumpOptions>();
+  AddEmuOptions(app, &o->emu, /*cr3_required=*/false);
+  app.add_option("--ept", o->ept, "dump the EPT tree of this EPTP instead of CR3's tables");
+  app.add_option("--max-leaves", o->max_leaves, "stop with an error past this many leaf entries");
+  app.add_flag("--follow-shared", o->follow_shared, "walk a table again each time it is referenced");
+  app.callback([o, exit_code] {
+    const bool ept = !o->ept.empty();
+    if (ept == !o->emu.cr3.empty()) {
+      *exit_code = BadInput("dump needs exactly one of --cr3 or --ept");
+      return;
+    }
+    uint64_t root_reg = 0;
+    if (!emu::ParseAddress(ept ? o->ept : o->emu.cr3, &root_reg)) {
+      *exit_code = BadInput(std::string(ept ? "--ept" : "--cr3") + ": not an address: '" +
+                            (ept ? o->ept : o->emu.cr3) + "'");
+      return;
+    }
+    const uint8_t maxphy = static_cast<uint8_t>(o->emu.maxphyaddr);
+    emu::PhysMem mem(maxphy);
+    std::vector<emu::ImageSegment> segs;
+    std::string error;
+    if (!emu::LoadImages(o->emu.images, &mem, &error, &segs)) {
+      *exit_code = BadInput(error);
+      return;
+    }
+    uint64_t root = root_reg & emu::ia32e::AddrMask(maxphy);
+    if (!InsideImages(segs, root) || (root_reg & emu::ia32e::RsvdAbovePhys(maxphy)) != 0) {
+      *exit_code = BadInput(std::string(ept ? "--ept " : "--cr3 ") + Hex(root_reg) + " is outside every image segment");
+      return;
+    }
+    emu::EnumerateOptions eo;
+    eo.max_leaves = o->max_leaves;
+    eo.follow_shared = o->follow_shared;
+    Listing l;
+    if (ept) {
+      emu::EptState s;
+      s.eptp = root_reg;
+      s.maxphyaddr = maxphy;
+      emu::EptEnumerateResult r = emu::EnumerateEpt(mem, s, eo);
+      if (!r.ok) {
+        *exit_code = BadInput("--ept " + Hex(root_reg) + ": " + r.error);
+        return;
+      }
+      for (const emu::EptRun& run : r.runs) {
+        l.rows.push_back({run.gpa, run.size, run.hpa, run.page_size, EptFlags(run),
+                          std::string(map::MemTypeName(run.mem_type))});
+      }
+      CopyCounts(r, &l);
+    } else {
+      emu::CpuState cpu;
+      cpu.cr3 = root_reg;
+      cpu.cr4_la57 = o->emu.la57;
+      cpu.maxphyaddr = maxphy;
+      cpu.efer_nxe = !o->emu.no_nxe;
+      emu::EnumerateResult r = emu::Enumerate(mem, cpu, eo);
+      if (!r.ok) {
+        *exit_code = BadInput("--cr3 " + Hex(root_reg) + ": " + r.error);
+        return;
+      }
+      for (const emu::Run& run : r.runs) {
+        l.rows.push_back({run.va, run.size, run.pa, run.page_size, Ia32eFlags(run),
+                          std::string(map::MemTypeName(run.pat_type))});
+      }
+      CopyCounts(r, &l);
+    }
+    std::ostringstream out;
+    if (o->emu.json) {
+      out << ToJson(l).dump(2) << "\n";
+    } else {
+      PrintText(l, ept, out);
+    }
+    std::cout << out.str();
+    *exit_code = l.anomaly_count == 0 ? kExitOk : kExitFound;
+  });
+}
+
+const bool registered = RegisterCommand(
+    "dump", "list every mapping of page tables (or EPT) in memory images: runs, totals, anomalies", &Setup);
+
+}  // namespace
+}  // namespace bootmap::cli
