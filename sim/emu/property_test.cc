@@ -155,7 +155,9 @@ TEST(Property, TranslateAgreesWithEnumerate) {
     total_anomalies += static_cast<int>(r.anomaly_count);
     for (size_t i = 0; i < r.runs.size(); ++i) {
       const emu::Run& run = r.runs[i];
-      if (i > 0) ASSERT_LT(r.runs[i - 1].va, run.va) << "runs sorted";
+      if (i > 0) {
+        ASSERT_LT(r.runs[i - 1].va, run.va) << "runs sorted";
+      }
       Check(tree.mem(), cpu, r.runs, run.va, seed);
       Check(tree.mem(), cpu, r.runs, run.va + run.size - 1, seed);
       Check(tree.mem(), cpu, r.runs, run.va + run.size, seed);
