@@ -60,8 +60,7 @@ EnumerateResult Enumerate(const PhysMem& mem, const CpuState& cpu, const Enumera
   }
   Ia32eFormat fmt(cpu);
   WalkOutcome out = RunWalk(mem, fmt, cpu.cr3 & fmt.addr_mask, options);
-  result.ok = out.ok;
-  result.error = std::move(out.error);
+  static_cast<EnumerationSummary&>(result) = std::move(out.summary);
   result.runs.reserve(out.runs.size());
   for (const RawRun& r : out.runs) {
     Run run;
@@ -77,13 +76,6 @@ EnumerateResult Enumerate(const PhysMem& mem, const CpuState& cpu, const Enumera
     run.pkey = static_cast<uint8_t>(bits::Field(r.attrs, kAttrPkeyShift + 3, kAttrPkeyShift));
     result.runs.push_back(run);
   }
-  result.leaves = out.leaves;
-  result.tables = out.tables;
-  result.anomalies = std::move(out.anomalies);
-  result.anomaly_count = out.anomaly_count;
-  result.shared_tables = out.shared_tables;
-  result.self_references = out.self_references;
-  result.reserved_entries = out.reserved_entries;
   return result;
 }
 

@@ -187,8 +187,7 @@ EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& s, const Enu
   }
   EptFormat fmt(s);
   WalkOutcome out = RunWalk(mem, fmt, RootOf(s), options);
-  result.ok = out.ok;
-  result.error = std::move(out.error);
+  static_cast<EnumerationSummary&>(result) = std::move(out.summary);
   result.runs.reserve(out.runs.size());
   for (const RawRun& r : out.runs) {
     EptRun run;
@@ -205,13 +204,6 @@ EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& s, const Enu
                   &run.mem_type);
     result.runs.push_back(run);
   }
-  result.leaves = out.leaves;
-  result.tables = out.tables;
-  result.anomalies = std::move(out.anomalies);
-  result.anomaly_count = out.anomaly_count;
-  result.shared_tables = out.shared_tables;
-  result.self_references = out.self_references;
-  result.misconfigured_entries = out.reserved_entries;
   return result;
 }
 

@@ -100,14 +100,8 @@ struct EptRun {
   MemType mem_type = MemType::kUC;
   bool ipat = false;
 };
-struct EptEnumerateResult {
-  bool ok = false;
-  std::string error;
+struct EptEnumerateResult : EnumerationSummary {  // reserved_entries: misconfigured entries
   std::vector<EptRun> runs;
-  std::array<uint64_t, 3> leaves{};
-  std::array<uint64_t, 6> tables{};
-  std::vector<Anomaly> anomalies;  // kReservedBits: misconfigured entries
-  uint64_t anomaly_count = 0, shared_tables = 0, self_references = 0, misconfigured_entries = 0;
 };
 EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& state, const EnumerateOptions& options = {});
 

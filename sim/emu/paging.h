@@ -78,7 +78,7 @@ Translation Translate(PhysMem& mem, const CpuState& cpu, uint64_t va, AccessMode
 // The same without A/D updates (cpu.ad_updates is ignored).
 Translation TranslateNoUpdate(const PhysMem& mem, const CpuState& cpu, uint64_t va, AccessMode mode);
 
-// Canonical address check, SDM Vol. 3A 3.3.7.1 / 4.5: bits 63:47 (63:56 with LA57) equal.
+// Canonical address check, SDM Vol. 1 3.3.7.1 / Vol. 3A 4.5: bits 63:47 (63:56 with LA57) equal.
 bool IsCanonical(uint64_t va, bool la57);
 inline int PagingLevels(const CpuState& cpu) { return cpu.cr4_la57 ? 5 : 4; }
 // Reserved-bit check of a present entry at `level` (SDM Vol. 3A 4.5.4, Tables 4-14 .. 4-20).

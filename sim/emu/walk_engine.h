@@ -44,15 +44,20 @@ struct RawRun {
   uint64_t va, size, pa, page_size, attrs;
 };
 
-struct WalkOutcome {
-  bool ok = true;
+// What an enumeration found besides its runs (IA-32e and EPT alike).
+struct EnumerationSummary {
+  bool ok = false;  // false: a budget was exceeded (error says which) or the root state is invalid
   std::string error;
-  std::vector<RawRun> runs;
   std::array<uint64_t, 3> leaves{};  // 4 KiB, 2 MiB, 1 GiB
-  std::array<uint64_t, 6> tables{};  // [level], level 1..5 (tables[0] unused)
-  std::vector<Anomaly> anomalies;
-  uint64_t anomaly_count = 0;
-  uint64_t shared_tables = 0, self_references = 0, reserved_entries = 0;
+  std::array<uint64_t, 6> tables{};  // tables[level]: table frames at level 1..5 (PT .. PML5)
+  std::vector<Anomaly> anomalies;    // the first max_anomalies
+  uint64_t anomaly_count = 0, shared_tables = 0, self_references = 0;
+  uint64_t reserved_entries = 0;  // present entries with reserved bits (EPT: misconfigured entries)
+};
+
+struct WalkOutcome {
+  EnumerationSummary summary;
+  std::vector<RawRun> runs;
 };
 
 template <class Fmt>
@@ -72,14 +77,14 @@ class WalkEngine {
   static constexpr uint64_t k4k = 4096;
 
   bool Fail(std::string msg) {
-    out_->ok = false;
-    out_->error = std::move(msg);
+    out_->summary.ok = false;
+    out_->summary.error = std::move(msg);
     return false;
   }
   void Note(AnomalyKind kind, int level, uint64_t va, uint64_t entry_pa, uint64_t e, uint64_t detail) {
-    ++out_->anomaly_count;
-    if (out_->anomalies.size() < limits_.max_anomalies) {
-      out_->anomalies.push_back({kind, static_cast<uint8_t>(level), va, entry_pa, e, detail});
+    ++out_->summary.anomaly_count;
+    if (out_->summary.anomalies.size() < limits_.max_anomalies) {
+      out_->summary.anomalies.push_back({kind, static_cast<uint8_t>(level), va, entry_pa, e, detail});
     }
   }
   bool Leaf(int level, uint64_t va, uint64_t e, uint64_t attrs) {
@@ -88,7 +93,7 @@ class WalkEngine {
     if (++leaves_total_ > limits_.max_leaves) {
       return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
     }
-    ++out_->leaves[level - 1];
+    ++out_->summary.leaves[level - 1];
     std::vector<RawRun>& runs = out_->runs;
     if (!runs.empty()) {
       RawRun& r = runs.back();
@@ -108,7 +113,7 @@ class WalkEngine {
     if (++tables_total_ > limits_.max_tables) {
       return Fail("table budget exceeded: more than " + std::to_string(limits_.max_tables) + " tables");
     }
-    ++out_->tables[level];
+    ++out_->summary.tables[level];
     const uint8_t* frame = mem_.FrameForRead(table);
     if (frame == nullptr) return true;  // never written: all entries zero (not present)
     const int shift = kShift0 + 9 * (level - 1);
@@ -121,7 +126,7 @@ class WalkEngine {
         if (++leaves_total_ > limits_.max_leaves) {
           return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
         }
-        ++out_->leaves[0];
+        ++out_->summary.leaves[0];
         out_->runs.back().size += k4k;
         expect = NextExpect(e);
         continue;
@@ -130,7 +135,7 @@ class WalkEngine {
       uint64_t va = fmt_.Canonical(va_base | (uint64_t(i) << shift));
       uint64_t entry_pa = table + 8 * uint64_t(i);
       if (uint64_t r = fmt_.Reserved(level, e); r != 0) {
-        ++out_->reserved_entries;
+        ++out_->summary.reserved_entries;
         Note(AnomalyKind::kReservedBits, level, va, entry_pa, e, r);
         expect = 0;
         continue;
@@ -145,10 +150,10 @@ class WalkEngine {
       for (int l = level; l <= fmt_.levels; ++l) on_stack |= stack_[l] == child;
       if (!visited_.Insert(child).second) {
         if (on_stack) {
-          ++out_->self_references;
+          ++out_->summary.self_references;
           Note(AnomalyKind::kSelfReference, level, va, entry_pa, e, child);
         } else {
-          ++out_->shared_tables;
+          ++out_->summary.shared_tables;
           Note(AnomalyKind::kSharedTable, level, va, entry_pa, e, child);
         }
         if (!limits_.follow_shared) continue;
@@ -180,6 +185,7 @@ class WalkEngine {
 template <class Fmt>
 WalkOutcome RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
   WalkOutcome out;
+  out.summary.ok = true;
   WalkEngine<Fmt>(mem, fmt, limits, &out).Run(root);
   return out;
 }

@@ -32,10 +32,7 @@ struct Row {
 
 struct Listing {
   std::vector<Row> rows;
-  std::array<uint64_t, 3> leaves{};
-  std::array<uint64_t, 6> tables{};
-  std::vector<emu::Anomaly> anomalies;
-  uint64_t anomaly_count = 0;
+  emu::EnumerationSummary summary;
 };
 
 std::vector<std::string> Ia32eFlags(const emu::Run& r) {
@@ -71,7 +68,7 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
   const char* level_names[] = {"", "PT", "PD", "PDPT", "PML4", "PML5"};
   out << (ept ? "EPT tables:" : "tables:");
   for (int level = 5; level >= 1; --level) {
-    if (l.tables[level] != 0) out << " " << level_names[level] << " " << l.tables[level];
+    if (l.summary.tables[level] != 0) out << " " << level_names[level] << " " << l.summary.tables[level];
   }
   out << "\n";
   char line[256];
@@ -88,19 +85,19 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
   }
   const char* size_names[] = {"4k", "2M", "1G"};
   for (int i = 0; i < 3; ++i) {
-    uint64_t bytes = l.leaves[i] << (12 + 9 * i);
+    uint64_t bytes = l.summary.leaves[i] << (12 + 9 * i);
     std::snprintf(line, sizeof line, "%s %s: %llu leaves, %s\n", ept ? "EPT" : "DirectMap", size_names[i],
-                  static_cast<unsigned long long>(l.leaves[i]), map::HumanSize(bytes).c_str());
+                  static_cast<unsigned long long>(l.summary.leaves[i]), map::HumanSize(bytes).c_str());
     out << line;
   }
   for (const auto& [type, bytes] : by_type) out << "type " << type << ": " << map::HumanSize(bytes) << "\n";
-  out << "anomalies: " << l.anomaly_count << "\n";
-  for (const emu::Anomaly& a : l.anomalies) {
+  out << "anomalies: " << l.summary.anomaly_count << "\n";
+  for (const emu::Anomaly& a : l.summary.anomalies) {
     out << "  " << AnomalyName(a.kind) << ": " << LevelName(a.level) << " @" << Hex(a.entry_pa, 12) << " = "
         << Hex(a.entry, 16) << " for " << Hex(a.va, 16)
         << (a.kind == emu::AnomalyKind::kReservedBits ? " bits " : " table ") << Hex(a.detail) << "\n";
   }
-  if (l.anomaly_count > l.anomalies.size()) out << "  ... " << l.anomaly_count - l.anomalies.size() << " more\n";
+  if (l.summary.anomaly_count > l.summary.anomalies.size()) out << "  ... " << l.summary.anomaly_count - l.summary.anomalies.size() << " more\n";
 }
 
 nlohmann::json ToJson(const Listing& l) {
@@ -110,24 +107,25 @@ nlohmann::json ToJson(const Listing& l) {
                     {"flags", r.flags}, {"type", r.type}});
   }
   nlohmann::json anomalies = nlohmann::json::array();
-  for (const emu::Anomaly& a : l.anomalies) {
+  for (const emu::Anomaly& a : l.summary.anomalies) {
     anomalies.push_back({{"kind", AnomalyName(a.kind)}, {"level", a.level}, {"va", Hex(a.va)},
                          {"entry_pa", Hex(a.entry_pa)}, {"entry", Hex(a.entry)}, {"detail", Hex(a.detail)}});
   }
   return {{"runs", runs},
-          {"leaves", {{"4k", l.leaves[0]}, {"2m", l.leaves[1]}, {"1g", l.leaves[2]}}},
-          {"tables", {{"pml5", l.tables[5]}, {"pml4", l.tables[4]}, {"pdpt", l.tables[3]}, {"pd", l.tables[2]},
-                      {"pt", l.tables[1]}}},
+          {"leaves", {{"4k", l.summary.leaves[0]}, {"2m", l.summary.leaves[1]}, {"1g", l.summary.leaves[2]}}},
+          {"tables", {{"pml5", l.summary.tables[5]}, {"pml4", l.summary.tables[4]}, {"pdpt", l.summary.tables[3]}, {"pd", l.summary.tables[2]},
+                      {"pt", l.summary.tables[1]}}},
           {"anomalies", anomalies},
-          {"anomaly_count", l.anomaly_count}};
+          {"anomaly_count", l.summary.anomaly_count}};
 }
 
-template <class Result>
-void CopyCounts(const Result& r, Listing* l) {
-  l->leaves = r.leaves;
-  l->tables = r.tables;
-  l->anomalies = r.anomalies;
-  l->anomaly_count = r.anomaly_count;
+// Rows and summary of an enumeration result (IA-32e or EPT); to_row converts one run.
+template <class Result, class ToRow>
+Listing MakeListing(Result&& r, ToRow to_row) {
+  Listing l;
+  for (const auto& run : r.runs) l.rows.push_back(to_row(run));
+  l.summary = std::move(static_cast<emu::EnumerationSummary&>(r));
+  return l;
 }
 
 void Setup(CLI::App& app, int* exit_code) {
@@ -169,32 +167,22 @@ void Setup(CLI::App& app, int* exit_code) {
       emu::EptState s;
       s.eptp = root_reg;
       s.maxphyaddr = maxphy;
-      emu::EptEnumerateResult r = emu::EnumerateEpt(mem, s, eo);
-      if (!r.ok) {
-        *exit_code = BadInput("--ept " + Hex(root_reg) + ": " + r.error);
-        return;
-      }
-      for (const emu::EptRun& run : r.runs) {
-        l.rows.push_back({run.gpa, run.size, run.hpa, run.page_size, EptFlags(run),
-                          std::string(map::MemTypeName(run.mem_type))});
-      }
-      CopyCounts(r, &l);
+      l = MakeListing(emu::EnumerateEpt(mem, s, eo), [](const emu::EptRun& run) {
+        return Row{run.gpa, run.size, run.hpa, run.page_size, EptFlags(run), std::string(map::MemTypeName(run.mem_type))};
+      });
     } else {
       emu::CpuState cpu;
       cpu.cr3 = root_reg;
       cpu.cr4_la57 = o->emu.la57;
       cpu.maxphyaddr = maxphy;
       cpu.efer_nxe = !o->emu.no_nxe;
-      emu::EnumerateResult r = emu::Enumerate(mem, cpu, eo);
-      if (!r.ok) {
-        *exit_code = BadInput("--cr3 " + Hex(root_reg) + ": " + r.error);
-        return;
-      }
-      for (const emu::Run& run : r.runs) {
-        l.rows.push_back({run.va, run.size, run.pa, run.page_size, Ia32eFlags(run),
-                          std::string(map::MemTypeName(run.pat_type))});
-      }
-      CopyCounts(r, &l);
+      l = MakeListing(emu::Enumerate(mem, cpu, eo), [](const emu::Run& run) {
+        return Row{run.va, run.size, run.pa, run.page_size, Ia32eFlags(run), std::string(map::MemTypeName(run.pat_type))};
+      });
+    }
+    if (!l.summary.ok) {
+      *exit_code = BadInput(std::string(ept ? "--ept " : "--cr3 ") + Hex(root_reg) + ": " + l.summary.error);
+      return;
     }
     std::ostringstream out;
     if (o->emu.json) {
@@ -203,7 +191,7 @@ void Setup(CLI::App& app, int* exit_code) {
       PrintText(l, ept, out);
     }
     std::cout << out.str();
-    *exit_code = l.anomaly_count == 0 ? kExitOk : kExitFound;
+    *exit_code = l.summary.anomaly_count == 0 ? kExitOk : kExitFound;
   });
 }
 
