@@ -151,6 +151,7 @@ constexpr uint64_t kAttrR = bits::Bit(0), kAttrW = bits::Bit(1), kAttrX = bits::
 constexpr int kAttrTypeShift = 8;
 
 struct EptFormat {
+  using RunType = EptRun;
   const EptState& s;
   int levels;
   uint64_t addr_mask, rsvd_addr;
@@ -175,6 +176,20 @@ struct EptFormat {
   uint64_t LeafAttrs(uint64_t a, int, uint64_t e) const {
     return Inherit(a, e) | ((e & kIpat) ? kAttrIpat : 0) | (bits::Field(e, 5, 3) << kAttrTypeShift);
   }
+  static EptRun MakeRun(uint64_t gpa, uint64_t size, uint64_t hpa, uint64_t page_size, uint64_t a) {
+    EptRun run;
+    run.gpa = gpa;
+    run.size = size;
+    run.hpa = hpa;
+    run.page_size = page_size;
+    run.r = (a & kAttrR) != 0;
+    run.w = (a & kAttrW) != 0;
+    run.x = (a & kAttrX) != 0;
+    run.ux = (a & kAttrUX) != 0;
+    run.ipat = (a & kAttrIpat) != 0;
+    DecodeMemType(static_cast<uint8_t>(bits::Field(a, kAttrTypeShift + 2, kAttrTypeShift)), false, &run.mem_type);
+    return run;
+  }
 };
 
 }  // namespace
@@ -188,22 +203,7 @@ EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& s, const Enu
   EptFormat fmt(s);
   WalkOutcome out = RunWalk(mem, fmt, RootOf(s), options);
   static_cast<EnumerationSummary&>(result) = std::move(out.summary);
-  result.runs.reserve(out.runs.size());
-  for (const RawRun& r : out.runs) {
-    EptRun run;
-    run.gpa = r.va;
-    run.size = r.size;
-    run.hpa = r.pa;
-    run.page_size = r.page_size;
-    run.r = (r.attrs & kAttrR) != 0;
-    run.w = (r.attrs & kAttrW) != 0;
-    run.x = (r.attrs & kAttrX) != 0;
-    run.ux = (r.attrs & kAttrUX) != 0;
-    run.ipat = (r.attrs & kAttrIpat) != 0;
-    DecodeMemType(static_cast<uint8_t>(bits::Field(r.attrs, kAttrTypeShift + 2, kAttrTypeShift)), false,
-                  &run.mem_type);
-    result.runs.push_back(run);
-  }
+  result.runs = std::move(out.runs);
   return result;
 }
 

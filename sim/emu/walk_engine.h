@@ -4,7 +4,8 @@
 //   int levels; bool Present(e); uint64_t Reserved(level, e) (nonzero: the entry is unusable);
 //   bool IsLeaf(level, e); uint64_t Child(e); uint64_t LeafBase(level, e);
 //   uint64_t RootAttrs(); uint64_t Inherit(attrs, e); uint64_t LeafAttrs(attrs, level, e);
-//   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR).
+//   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR);
+//   RunType MakeRun(va, size, pa, page_size, attrs).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -40,10 +41,6 @@ struct EnumerateOptions {
   bool follow_shared = false;     // walk shared subtables again (bounded by the budget)
 };
 
-struct RawRun {
-  uint64_t va, size, pa, page_size, attrs;
-};
-
 // What an enumeration found besides its runs (IA-32e and EPT alike).
 struct EnumerationSummary {
   bool ok = false;  // false: a budget was exceeded (error says which) or the root state is invalid
@@ -55,15 +52,17 @@ struct EnumerationSummary {
   uint64_t reserved_entries = 0;  // present entries with reserved bits (EPT: misconfigured entries)
 };
 
+// Result: a summary plus the format's run type (Fmt::RunType, with a `size` member).
+template <class Fmt>
 struct WalkOutcome {
   EnumerationSummary summary;
-  std::vector<RawRun> runs;
+  std::vector<typename Fmt::RunType> runs;
 };
 
 template <class Fmt>
 class WalkEngine {
  public:
-  WalkEngine(const PhysMem& mem, const Fmt& fmt, const EnumerateOptions& limits, WalkOutcome* out)
+  WalkEngine(const PhysMem& mem, const Fmt& fmt, const EnumerateOptions& limits, WalkOutcome<Fmt>* out)
       : mem_(mem), fmt_(fmt), limits_(limits), out_(out) {}
 
   void Run(uint64_t root) {
@@ -94,19 +93,26 @@ class WalkEngine {
       return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
     }
     ++out_->summary.leaves[level - 1];
-    std::vector<RawRun>& runs = out_->runs;
-    if (!runs.empty()) {
-      RawRun& r = runs.back();
-      if (r.va + r.size == va && r.pa + r.size == pa && r.page_size == size && r.attrs == attrs) {
-        r.size += size;
-        return true;
-      }
+    auto& runs = out_->runs;
+    // Only the last run can grow: its end, page size and packed attributes are kept here.
+    if (!runs.empty() && end_va_ == va && end_pa_ == pa && page_size_ == size && attrs_ == attrs) {
+      Extend(size);
+      return true;
     }
     if (runs.size() >= limits_.max_runs) {
       return Fail("run budget exceeded: more than " + std::to_string(limits_.max_runs) + " runs");
     }
-    runs.push_back({va, size, pa, size, attrs});
+    runs.push_back(fmt_.MakeRun(va, size, pa, size, attrs));
+    end_va_ = va + size;
+    end_pa_ = pa + size;
+    page_size_ = size;
+    attrs_ = attrs;
     return true;
+  }
+  void Extend(uint64_t size) {
+    out_->runs.back().size += size;
+    end_va_ += size;
+    end_pa_ += size;
   }
 
   bool Table(uint64_t table, int level, uint64_t va_base, uint64_t attrs) {
@@ -127,7 +133,7 @@ class WalkEngine {
           return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
         }
         ++out_->summary.leaves[0];
-        out_->runs.back().size += k4k;
+        Extend(k4k);
         expect = NextExpect(e);
         continue;
       }
@@ -176,15 +182,16 @@ class WalkEngine {
   const PhysMem& mem_;
   const Fmt& fmt_;
   EnumerateOptions limits_;
-  WalkOutcome* out_;
+  WalkOutcome<Fmt>* out_;
+  uint64_t end_va_ = 0, end_pa_ = 0, page_size_ = 0, attrs_ = 0;  // the last run
   FlatSet64 visited_;
   std::array<uint64_t, 6> stack_{kNone, kNone, kNone, kNone, kNone, kNone};
   uint64_t leaves_total_ = 0, tables_total_ = 0;
 };
 
 template <class Fmt>
-WalkOutcome RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
-  WalkOutcome out;
+WalkOutcome<Fmt> RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
+  WalkOutcome<Fmt> out;
   out.summary.ok = true;
   WalkEngine<Fmt>(mem, fmt, limits, &out).Run(root);
   return out;
