@@ -95,7 +95,7 @@ EptTranslation EptTranslate(PhysMem& mem, const EptState& s, uint64_t gpa, EptAc
   for (int level = top; level >= 1; --level) {
     uint64_t entry_pa = table + uint64_t(ia32e::Index(gpa, level)) * 8;
     uint64_t e = mem.Read64(entry_pa);
-    t.steps[t.step_count++] = {static_cast<uint8_t>(level), entry_pa, e, table_type};
+    t.steps[t.step_count++] = {entry_pa, e, static_cast<uint8_t>(level), table_type};
     r &= (e & kR) != 0;
     w &= (e & kW) != 0;
     x &= (e & kX) != 0;

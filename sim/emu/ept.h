@@ -71,7 +71,7 @@ struct EptTranslation {
   EptOutcome outcome = EptOutcome::kBadEptp;
   uint64_t hpa = 0;
   uint64_t page_size = 0;
-  std::array<WalkStep, 5> steps{};
+  std::array<WalkStep, 5> steps;  // [0, step_count) are set
   uint8_t step_count = 0;
   bool r = false, w = false, x = false, ux = false;  // combined across levels
   MemType mem_type = MemType::kUC;  // leaf bits 5:3
