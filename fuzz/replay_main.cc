@@ -1,5 +1,6 @@
 // Replays files (or every file below a directory) through LLVMFuzzerTestOneInput, so the
 // corpora run as ordinary tests with any compiler.
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -7,7 +8,7 @@
 #include <iterator>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -25,7 +26,7 @@ int Replay(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  size_t files = 0;
+  std::size_t files = 0;
   int failures = 0;
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path arg(argv[i]);
