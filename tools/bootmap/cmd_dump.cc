@@ -1,5 +1,6 @@
 // bootmap dump: a ptdump-style listing of every mapping in page tables (or EPT) loaded from
 // images: coalesced runs, totals per page size and memory type, table counts, anomalies.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -9,7 +10,10 @@
 #include "sim/emu/enumerate.h"
 #include "sim/emu/ept.h"
 #include "sim/emu/ia32e_entry.h"
+#include "sim/emu/mem_types.h"
+#include "sim/io/map_json.h"
 #include "sim/map/memory_map.h"
+#include "sim/map/normalize.h"
 #include "tools/bootmap/command.h"
 #include "tools/bootmap/emu_args.h"
 
@@ -19,6 +23,7 @@ namespace {
 struct DumpOptions {
   EmuArgs emu;
   std::string ept;
+  std::string map_file;
   uint64_t max_leaves = uint64_t{1} << 30;
   bool follow_shared = false;
 };
@@ -33,7 +38,51 @@ struct Row {
 struct Listing {
   std::vector<Row> rows;
   emu::EnumerationSummary summary;
+  // With --map: bytes mapped per region kind (and "hole") per page size, and large pages
+  // that span MTRR types (SDM Vol. 3A 12.11.9).
+  std::map<std::string, std::array<uint64_t, 3>> by_region;
+  std::vector<const Row*> mtrr_spans;
+  std::vector<uint64_t> mtrr_span_pages;
 };
+
+int SizeIndex(uint64_t page_size) { return page_size >= (uint64_t{1} << 30) ? 2 : page_size >= (2u << 20) ? 1 : 0; }
+
+// Attributes every mapped byte to the normalised region (or hole) it lands in, per page size.
+void AddRegionTotals(const map::NormalizedMap& nm, Listing* l) {
+  const std::vector<map::Region>& regions = nm.regions;
+  for (const Row& r : l->rows) {
+    uint64_t pa = r.pa, left = r.size;
+    auto it = std::upper_bound(regions.begin(), regions.end(), pa,
+                               [](uint64_t v, const map::Region& g) { return v < g.base; });
+    if (it != regions.begin() && std::prev(it)->end() > pa) --it;
+    while (left > 0) {
+      uint64_t chunk;
+      std::string kind;
+      if (it != regions.end() && it->base <= pa) {
+        unsigned __int128 end = it->end();
+        chunk = end - pa < left ? static_cast<uint64_t>(end - pa) : left;
+        kind = std::string(map::RegionKindName(it->kind));
+        ++it;
+      } else {
+        chunk = it != regions.end() && it->base - pa < left ? it->base - pa : left;
+        kind = "hole";
+      }
+      l->by_region[kind][SizeIndex(r.page_size)] += chunk;
+      pa += chunk;
+      left -= chunk;
+    }
+  }
+}
+
+void FindMtrrSpans(const map::Mtrrs& mtrrs, uint8_t maxphyaddr, Listing* l) {
+  for (const Row& r : l->rows) {
+    uint64_t page = 0;
+    if (r.page_size > 4096 && emu::FindPageSpanningMtrrTypes(mtrrs, r.pa, r.size, r.page_size, maxphyaddr, &page)) {
+      l->mtrr_spans.push_back(&r);
+      l->mtrr_span_pages.push_back(page);
+    }
+  }
+}
 
 std::vector<std::string> Ia32eFlags(const emu::Run& r) {
   std::vector<std::string> f = {r.writable ? "RW" : "RO", r.user ? "USR" : "SUP", r.nx ? "NX" : "X"};
@@ -91,6 +140,19 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
     out << line;
   }
   for (const auto& [type, bytes] : by_type) out << "type " << type << ": " << map::HumanSize(bytes) << "\n";
+  for (const auto& [kind, bytes] : l.by_region) {
+    out << "region " << kind << ":";
+    for (int i = 0; i < 3; ++i) {
+      if (bytes[i] != 0) out << " " << size_names[i] << " " << map::HumanSize(bytes[i]);
+    }
+    out << "\n";
+  }
+  for (size_t i = 0; i < l.mtrr_spans.size(); ++i) {
+    const Row& r = *l.mtrr_spans[i];
+    uint64_t page = l.mtrr_span_pages[i];
+    out << "MTRR span: " << PageSizeName(r.page_size) << " page at " << Hex(r.va + (page - r.pa), 16) << " (pa "
+        << Hex(page, 12) << ") covers more than one MTRR type\n";
+  }
   out << "anomalies: " << l.summary.anomaly_count << "\n";
   for (const emu::Anomaly& a : l.summary.anomalies) {
     out << "  " << AnomalyName(a.kind) << ": " << LevelName(a.level) << " @" << Hex(a.entry_pa, 12) << " = "
@@ -111,7 +173,19 @@ nlohmann::json ToJson(const Listing& l) {
     anomalies.push_back({{"kind", AnomalyName(a.kind)}, {"level", a.level}, {"va", Hex(a.va)},
                          {"entry_pa", Hex(a.entry_pa)}, {"entry", Hex(a.entry)}, {"detail", Hex(a.detail)}});
   }
+  nlohmann::json regions = nlohmann::json::object();
+  for (const auto& [kind, bytes] : l.by_region) {
+    regions[kind] = {{"4k", Hex(bytes[0])}, {"2m", Hex(bytes[1])}, {"1g", Hex(bytes[2])}};
+  }
+  nlohmann::json spans = nlohmann::json::array();
+  for (size_t i = 0; i < l.mtrr_spans.size(); ++i) {
+    const Row& r = *l.mtrr_spans[i];
+    uint64_t page = l.mtrr_span_pages[i];
+    spans.push_back({{"va", Hex(r.va + (page - r.pa))}, {"pa", Hex(page)}, {"page_size", Hex(r.page_size)}});
+  }
   return {{"runs", runs},
+          {"regions", regions},
+          {"mtrr_spans", spans},
           {"leaves", {{"4k", l.summary.leaves[0]}, {"2m", l.summary.leaves[1]}, {"1g", l.summary.leaves[2]}}},
           {"tables", {{"pml5", l.summary.tables[5]}, {"pml4", l.summary.tables[4]}, {"pdpt", l.summary.tables[3]}, {"pd", l.summary.tables[2]},
                       {"pt", l.summary.tables[1]}}},
@@ -134,6 +208,8 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--ept", o->ept, "dump the EPT tree of this EPTP instead of CR3's tables");
   app.add_option("--max-leaves", o->max_leaves, "stop with an error past this many leaf entries");
   app.add_flag("--follow-shared", o->follow_shared, "walk a table again each time it is referenced");
+  app.add_option("--map", o->map_file,
+                 "a map file (maps/SCHEMA.md): totals per region kind, and large pages spanning MTRR types");
   app.callback([o, exit_code] {
     const bool ept = !o->ept.empty();
     if (ept == !o->emu.cr3.empty()) {
@@ -147,6 +223,14 @@ void Setup(CLI::App& app, int* exit_code) {
       return;
     }
     const uint8_t maxphy = static_cast<uint8_t>(o->emu.maxphyaddr);
+    map::MemoryMap memory_map;
+    if (!o->map_file.empty()) {
+      io::LoadResult loaded = io::LoadMapFile(o->map_file, &memory_map);
+      if (!loaded.ok) {
+        *exit_code = BadInput(loaded.error);
+        return;
+      }
+    }
     emu::PhysMem mem(maxphy);
     std::vector<emu::ImageSegment> segs;
     std::string error;
@@ -184,6 +268,10 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput(std::string(ept ? "--ept " : "--cr3 ") + Hex(root_reg) + ": " + l.summary.error);
       return;
     }
+    if (!o->map_file.empty()) {
+      AddRegionTotals(map::Normalize(memory_map), &l);
+      if (memory_map.mtrr) FindMtrrSpans(*memory_map.mtrr, maxphy, &l);
+    }
     std::ostringstream out;
     if (o->emu.json) {
       out << ToJson(l).dump(2) << "\n";
@@ -191,7 +279,7 @@ void Setup(CLI::App& app, int* exit_code) {
       PrintText(l, ept, out);
     }
     std::cout << out.str();
-    *exit_code = l.summary.anomaly_count == 0 ? kExitOk : kExitFound;
+    *exit_code = l.summary.anomaly_count == 0 && l.mtrr_spans.empty() ? kExitOk : kExitFound;
   });
 }
 

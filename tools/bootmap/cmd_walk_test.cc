@@ -168,5 +168,32 @@ TEST(Dump, Ept) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// dump --map totals mapped bytes per region kind and page size, and flags a large page spanning MTRR types.
+TEST(Dump, MapRegionsAndMtrrSpans) {
+  std::string img = TestImage();
+  std::string map_path = ::testing::TempDir() + "walk_test_map.json";
+  std::ofstream(map_path) << R"({"format": "bootmap-map/1", "name": "t", "origin": "test",
+    "cpu": {"vendor": "intel", "maxphyaddr": 46, "page1gb": true, "la57": false, "nx": true},
+    "e820": [{"base": "0x0", "size": "0x60000000", "type": "usable"},
+             {"base": "0x70000000", "size": "0x10000000", "type": "reserved"}],
+    "mtrr": {"default": "UC", "variable": [
+      {"base": "0x0", "mask": "0x3fff80000000", "type": "WB"},
+      {"base": "0x60000000", "mask": "0x3ffff0000000", "type": "UC"}]}})";
+  auto r = RunBootmap("dump --json --map " + map_path + " --image " + img + "@0x1000 --cr3 0x1000");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  Json j = Json::parse(r.out);
+  EXPECT_EQ(j["regions"]["usable"]["4k"], "0x2000");
+  EXPECT_EQ(j["regions"]["usable"]["2m"], "0x200000");
+  EXPECT_EQ(j["regions"]["usable"]["1g"], "0x20000000");  // 0x40000000 .. 0x60000000
+  EXPECT_EQ(j["regions"]["hole"]["1g"], "0x10000000");
+  EXPECT_EQ(j["regions"]["reserved"]["1g"], "0x10000000");
+  ASSERT_EQ(j["mtrr_spans"].size(), 1u);
+  EXPECT_EQ(j["mtrr_spans"][0]["va"], "0x40000000");
+  EXPECT_EQ(j["mtrr_spans"][0]["page_size"], "0x40000000");
+  r = RunBootmap("dump --map /nonexistent.json --image " + img + "@0x1000 --cr3 0x1000");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty());
+}
+
 }  // namespace
 }  // namespace bootmap::cli
