@@ -16,6 +16,7 @@ constexpr int kAttrPatShift = 8;   // bits 10:8
 constexpr int kAttrPkeyShift = 16;  // bits 19:16
 
 struct Ia32eFormat {
+  using RunType = Run;
   const CpuState& cpu;
   int levels;
   uint64_t addr_mask, rsvd_addr, always_rsvd;
@@ -44,6 +45,20 @@ struct Ia32eFormat {
     if (cpu.cr4_pke || cpu.cr4_pks) a |= bits::Field(e, 62, kPkeyShift) << kAttrPkeyShift;
     return a;
   }
+  static Run MakeRun(uint64_t va, uint64_t size, uint64_t pa, uint64_t page_size, uint64_t a) {
+    Run run;
+    run.va = va;
+    run.size = size;
+    run.pa = pa;
+    run.page_size = page_size;
+    run.writable = (a & kAttrRW) != 0;
+    run.user = (a & kAttrUS) != 0;
+    run.nx = (a & kAttrXD) != 0;
+    run.global = (a & kAttrG) != 0;
+    run.pat_type = static_cast<MemType>(bits::Field(a, kAttrPatShift + 2, kAttrPatShift));
+    run.pkey = static_cast<uint8_t>(bits::Field(a, kAttrPkeyShift + 3, kAttrPkeyShift));
+    return run;
+  }
 };
 
 }  // namespace
@@ -60,30 +75,8 @@ EnumerateResult Enumerate(const PhysMem& mem, const CpuState& cpu, const Enumera
   }
   Ia32eFormat fmt(cpu);
   WalkOutcome out = RunWalk(mem, fmt, cpu.cr3 & fmt.addr_mask, options);
-  result.ok = out.ok;
-  result.error = std::move(out.error);
-  result.runs.reserve(out.runs.size());
-  for (const RawRun& r : out.runs) {
-    Run run;
-    run.va = r.va;
-    run.size = r.size;
-    run.pa = r.pa;
-    run.page_size = r.page_size;
-    run.writable = (r.attrs & kAttrRW) != 0;
-    run.user = (r.attrs & kAttrUS) != 0;
-    run.nx = (r.attrs & kAttrXD) != 0;
-    run.global = (r.attrs & kAttrG) != 0;
-    run.pat_type = static_cast<MemType>(bits::Field(r.attrs, kAttrPatShift + 2, kAttrPatShift));
-    run.pkey = static_cast<uint8_t>(bits::Field(r.attrs, kAttrPkeyShift + 3, kAttrPkeyShift));
-    result.runs.push_back(run);
-  }
-  result.leaves = out.leaves;
-  result.tables = out.tables;
-  result.anomalies = std::move(out.anomalies);
-  result.anomaly_count = out.anomaly_count;
-  result.shared_tables = out.shared_tables;
-  result.self_references = out.self_references;
-  result.reserved_entries = out.reserved_entries;
+  static_cast<EnumerationSummary&>(result) = std::move(out.summary);
+  result.runs = std::move(out.runs);
   return result;
 }
 

@@ -19,14 +19,8 @@ struct Run {
   uint8_t pkey = 0;
 };
 
-struct EnumerateResult {
-  bool ok = false;  // false: a budget was exceeded (error says which); runs so far are kept
-  std::string error;
-  std::vector<Run> runs;             // ascending va
-  std::array<uint64_t, 3> leaves{};  // 4 KiB, 2 MiB, 1 GiB
-  std::array<uint64_t, 6> tables{};  // tables[level]: table frames at level 1..5 (PT .. PML5)
-  std::vector<Anomaly> anomalies;
-  uint64_t anomaly_count = 0, shared_tables = 0, self_references = 0, reserved_entries = 0;
+struct EnumerateResult : EnumerationSummary {
+  std::vector<Run> runs;  // ascending va
 };
 
 // Every present leaf reachable from CR3, as Translate (supervisor read) would see it:

@@ -95,7 +95,7 @@ EptTranslation EptTranslate(PhysMem& mem, const EptState& s, uint64_t gpa, EptAc
   for (int level = top; level >= 1; --level) {
     uint64_t entry_pa = table + uint64_t(ia32e::Index(gpa, level)) * 8;
     uint64_t e = mem.Read64(entry_pa);
-    t.steps[t.step_count++] = {static_cast<uint8_t>(level), entry_pa, e, table_type};
+    t.steps[t.step_count++] = {entry_pa, e, static_cast<uint8_t>(level), table_type};
     r &= (e & kR) != 0;
     w &= (e & kW) != 0;
     x &= (e & kX) != 0;
@@ -151,6 +151,7 @@ constexpr uint64_t kAttrR = bits::Bit(0), kAttrW = bits::Bit(1), kAttrX = bits::
 constexpr int kAttrTypeShift = 8;
 
 struct EptFormat {
+  using RunType = EptRun;
   const EptState& s;
   int levels;
   uint64_t addr_mask, rsvd_addr;
@@ -175,6 +176,20 @@ struct EptFormat {
   uint64_t LeafAttrs(uint64_t a, int, uint64_t e) const {
     return Inherit(a, e) | ((e & kIpat) ? kAttrIpat : 0) | (bits::Field(e, 5, 3) << kAttrTypeShift);
   }
+  static EptRun MakeRun(uint64_t gpa, uint64_t size, uint64_t hpa, uint64_t page_size, uint64_t a) {
+    EptRun run;
+    run.gpa = gpa;
+    run.size = size;
+    run.hpa = hpa;
+    run.page_size = page_size;
+    run.r = (a & kAttrR) != 0;
+    run.w = (a & kAttrW) != 0;
+    run.x = (a & kAttrX) != 0;
+    run.ux = (a & kAttrUX) != 0;
+    run.ipat = (a & kAttrIpat) != 0;
+    DecodeMemType(static_cast<uint8_t>(bits::Field(a, kAttrTypeShift + 2, kAttrTypeShift)), false, &run.mem_type);
+    return run;
+  }
 };
 
 }  // namespace
@@ -187,31 +202,8 @@ EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& s, const Enu
   }
   EptFormat fmt(s);
   WalkOutcome out = RunWalk(mem, fmt, RootOf(s), options);
-  result.ok = out.ok;
-  result.error = std::move(out.error);
-  result.runs.reserve(out.runs.size());
-  for (const RawRun& r : out.runs) {
-    EptRun run;
-    run.gpa = r.va;
-    run.size = r.size;
-    run.hpa = r.pa;
-    run.page_size = r.page_size;
-    run.r = (r.attrs & kAttrR) != 0;
-    run.w = (r.attrs & kAttrW) != 0;
-    run.x = (r.attrs & kAttrX) != 0;
-    run.ux = (r.attrs & kAttrUX) != 0;
-    run.ipat = (r.attrs & kAttrIpat) != 0;
-    DecodeMemType(static_cast<uint8_t>(bits::Field(r.attrs, kAttrTypeShift + 2, kAttrTypeShift)), false,
-                  &run.mem_type);
-    result.runs.push_back(run);
-  }
-  result.leaves = out.leaves;
-  result.tables = out.tables;
-  result.anomalies = std::move(out.anomalies);
-  result.anomaly_count = out.anomaly_count;
-  result.shared_tables = out.shared_tables;
-  result.self_references = out.self_references;
-  result.misconfigured_entries = out.reserved_entries;
+  static_cast<EnumerationSummary&>(result) = std::move(out.summary);
+  result.runs = std::move(out.runs);
   return result;
 }
 

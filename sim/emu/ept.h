@@ -71,7 +71,7 @@ struct EptTranslation {
   EptOutcome outcome = EptOutcome::kBadEptp;
   uint64_t hpa = 0;
   uint64_t page_size = 0;
-  std::array<WalkStep, 5> steps{};
+  std::array<WalkStep, 5> steps;  // [0, step_count) are set
   uint8_t step_count = 0;
   bool r = false, w = false, x = false, ux = false;  // combined across levels
   MemType mem_type = MemType::kUC;  // leaf bits 5:3
@@ -100,14 +100,8 @@ struct EptRun {
   MemType mem_type = MemType::kUC;
   bool ipat = false;
 };
-struct EptEnumerateResult {
-  bool ok = false;
-  std::string error;
+struct EptEnumerateResult : EnumerationSummary {  // reserved_entries: misconfigured entries
   std::vector<EptRun> runs;
-  std::array<uint64_t, 3> leaves{};
-  std::array<uint64_t, 6> tables{};
-  std::vector<Anomaly> anomalies;  // kReservedBits: misconfigured entries
-  uint64_t anomaly_count = 0, shared_tables = 0, self_references = 0, misconfigured_entries = 0;
 };
 EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& state, const EnumerateOptions& options = {});
 

@@ -134,7 +134,9 @@ TEST(Ept, Misconfigurations) {
     e.Set(c.gpa, c.level, c.clear, c.set);
     EptTranslation t = e.Go(c.gpa, {Access::kFetch});
     EXPECT_EQ(t.outcome, c.misconfig ? EptOutcome::kMisconfig : EptOutcome::kOk) << c.name << ": " << t.problem;
-    if (c.misconfig) EXPECT_NE(t.bad_bits, 0u) << c.name;
+    if (c.misconfig) {
+      EXPECT_NE(t.bad_bits, 0u) << c.name;
+    }
   }
 }
 
@@ -197,12 +199,29 @@ TEST(Ept, Enumerate) {
   EXPECT_FALSE(r.runs[1].w);
   EXPECT_EQ(r.runs[3].gpa, kGpa1g);
   EXPECT_TRUE(r.runs[3].ipat);
-  EXPECT_EQ(r.misconfigured_entries, 1u);
+  EXPECT_EQ(r.reserved_entries, 1u);
   EXPECT_EQ(r.leaves[0], 3u);
   EXPECT_EQ(r.leaves[1], 1u);
   EXPECT_EQ(r.leaves[2], 1u);
   e.s.eptp |= bits::Bit(9);
   EXPECT_FALSE(EnumerateEpt(e.mem, e.s).ok);
+}
+
+// A 5-level EPTP walks a PML5E first and translates guest-physical bits 56:48; 4-level cannot reach them.
+TEST(Ept, FiveLevels) {
+  PhysMem mem(52);
+  TableBuilder tb(mem, 5, 1u << 20, kRWX);
+  const uint64_t gpa = 0x0001'2345'6789'a000ull;  // bit 48 set
+  tb.Set(gpa, 1, kHpa4k | kRWX | kWbType);
+  EptState s;
+  s.eptp = MakeEptp(tb.root(), 5);
+  EptTranslation t = EptTranslate(mem, s, gpa, {});
+  ASSERT_TRUE(t.ok()) << t.problem;
+  EXPECT_EQ(t.hpa, kHpa4k);
+  EXPECT_EQ(t.step_count, 5);
+  EXPECT_EQ(EnumerateEpt(mem, s).runs.at(0).gpa, gpa);
+  s.eptp = MakeEptp(tb.root(), 4);
+  EXPECT_EQ(EptTranslate(mem, s, gpa, {}).outcome, EptOutcome::kViolation);
 }
 
 }  // namespace

@@ -119,4 +119,20 @@ MtrrRangeType MtrrTypeOfRange(const map::Mtrrs& mtrrs, uint64_t pa, uint64_t len
   }
 }
 
+bool FindPageSpanningMtrrTypes(const map::Mtrrs& mtrrs, uint64_t pa, uint64_t len, uint64_t page_size,
+                               uint8_t maxphyaddr, uint64_t* page) {
+  uint64_t cur = pa, left = len;
+  while (left > 0) {
+    MtrrRangeType r = MtrrTypeOfRange(mtrrs, cur, left, maxphyaddr);
+    if (r.uniform) return false;
+    if (r.first_change % page_size != 0) {
+      *page = r.first_change & ~(page_size - 1);
+      return true;
+    }
+    left -= r.first_change - cur;
+    cur = r.first_change;
+  }
+  return false;
+}
+
 }  // namespace bootmap::emu

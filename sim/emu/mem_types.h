@@ -56,4 +56,10 @@ struct MtrrRangeType {
 };
 MtrrRangeType MtrrTypeOfRange(const map::Mtrrs& mtrrs, uint64_t pa, uint64_t len, uint8_t maxphyaddr);
 
+// The first page of a run [pa, pa+len) of page_size pages whose range has more than one MTRR
+// type (undefined for a large page, SDM Vol. 3A 12.11.9); false if every page has one type.
+// Work is proportional to the MTRR type changes inside the run, not to its pages.
+bool FindPageSpanningMtrrTypes(const map::Mtrrs& mtrrs, uint64_t pa, uint64_t len, uint64_t page_size,
+                               uint8_t maxphyaddr, uint64_t* page);
+
 }  // namespace bootmap::emu

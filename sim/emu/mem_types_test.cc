@@ -116,5 +116,21 @@ TEST(Mtrr, RangeUniformity) {
   EXPECT_TRUE(r.uniform);
 }
 
+// A run of large pages is flagged at the first page that straddles an MTRR type change; 4 KiB pages never are.
+TEST(Mtrr, LargePageSpansTypes) {
+  map::Mtrrs m = SampleMtrrs();
+  uint64_t page = 0;
+  // 2 MiB pages from 0: the first one covers the fixed ranges (WB, UC, WP).
+  ASSERT_TRUE(FindPageSpanningMtrrTypes(m, 0, 1ull << 30, 2ull << 20, 36, &page));
+  EXPECT_EQ(page, 0u);
+  // 2 MiB pages over 1 .. 2 GiB: the WB -> UC change at 1.75 GiB is 2 MiB aligned.
+  EXPECT_FALSE(FindPageSpanningMtrrTypes(m, 1ull << 30, 1ull << 30, 2ull << 20, 36, &page));
+  // 1 GiB pages over the same range: the page at 1 GiB spans WB and UC.
+  ASSERT_TRUE(FindPageSpanningMtrrTypes(m, 1ull << 30, 1ull << 30, 1ull << 30, 36, &page));
+  EXPECT_EQ(page, 1ull << 30);
+  // 4 KiB pages never span MTRR ranges (MTRR boundaries are 4 KiB aligned).
+  EXPECT_FALSE(FindPageSpanningMtrrTypes(m, 0, 8ull << 30, 4096, 36, &page));
+}
+
 }  // namespace
 }  // namespace bootmap::emu

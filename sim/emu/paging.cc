@@ -49,7 +49,7 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
   for (int level = top; level >= 1; --level) {
     uint64_t entry_pa = table + uint64_t(Index(va, level)) * 8;
     uint64_t e = mem.Read64(entry_pa);
-    t.steps[t.step_count++] = {static_cast<uint8_t>(level), entry_pa, e, TableType(cpu, pwt_pcd)};
+    t.steps[t.step_count++] = {entry_pa, e, static_cast<uint8_t>(level), TableType(cpu, pwt_pcd)};
     if (!(e & kP)) {
       t.fault = {kVectorPF, access_bits};  // P=0
       return t;

@@ -67,7 +67,9 @@ TEST(Translate, NonCanonicalIsGeneralProtection) {
     Translation r = t.Go(c.va);
     EXPECT_EQ(IsCanonical(c.va, c.la57), c.canonical) << std::hex << c.va;
     EXPECT_EQ(r.fault.vector, c.canonical ? kVectorPF : kVectorGP) << std::hex << c.va;
-    if (!c.canonical) EXPECT_EQ(r.step_count, 0);
+    if (!c.canonical) {
+      EXPECT_EQ(r.step_count, 0);
+    }
   }
 }
 
@@ -184,7 +186,9 @@ TEST(Translate, AccessRights) {
     Translation r = t.Go(kVa4k, c.mode);
     EXPECT_EQ(r.ok, c.error == 0) << c.name;
     EXPECT_EQ(r.fault.error_code, c.error) << c.name;
-    if (c.error != 0) EXPECT_EQ(r.fault.vector, kVectorPF) << c.name;
+    if (c.error != 0) {
+      EXPECT_EQ(r.fault.vector, kVectorPF) << c.name;
+    }
   }
 }
 

@@ -1,7 +1,12 @@
 #include "sim/emu/phys_mem.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace bootmap::emu {
 
@@ -12,29 +17,51 @@ uint64_t PhysMem::NewId() {
 
 PhysMem::PhysMem(uint8_t maxphyaddr) : maxphyaddr_(maxphyaddr), id_(NewId()) {}
 
-PhysMem::PhysMem(PhysMem&& other) noexcept
-    : maxphyaddr_(other.maxphyaddr_), id_(other.id_), index_(std::move(other.index_)), owned_(std::move(other.owned_)) {
-  other.Clear();
-}
+PhysMem::PhysMem(PhysMem&& other) noexcept : maxphyaddr_(other.maxphyaddr_) { *this = std::move(other); }
 
 PhysMem& PhysMem::operator=(PhysMem&& other) noexcept {
   if (this != &other) {
     maxphyaddr_ = other.maxphyaddr_;
     id_ = other.id_;
     index_ = std::move(other.index_);
-    owned_ = std::move(other.owned_);
-    other.Clear();
+    chunks_ = std::move(other.chunks_);
+    chunk_used_ = other.chunk_used_;
+    chunk_cap_ = other.chunk_cap_;
+    other.Clear();  // the moved-from memory is empty, under a new id
   }
   return *this;
+}
+
+void PhysMem::Clear() {
+  index_.Clear();
+  chunks_.clear();
+  chunk_used_ = chunk_cap_ = 0;
+  id_ = NewId();  // forget cached frame pointers
+}
+
+void PhysMem::FreeChunk::operator()(Frame* p) const { std::free(p); }
+
+PhysMem::Frame* PhysMem::NewFrame() {
+  constexpr uint64_t kHugeFrames = 512;  // 2 MiB
+  if (chunk_used_ == chunk_cap_) {
+    uint64_t n = std::clamp<uint64_t>(index_.size(), 8, kHugeFrames);
+    uint64_t align = n == kHugeFrames ? n * kFrameSize : kFrameSize;
+    void* p = std::aligned_alloc(align, n * kFrameSize);
+    if (p == nullptr) throw std::bad_alloc();
+    if (n == kHugeFrames) madvise(p, n * kFrameSize, MADV_HUGEPAGE);  // a hint; failure is harmless
+    chunks_.emplace_back(static_cast<Frame*>(p));
+    chunk_used_ = 0;
+    chunk_cap_ = n;
+  }
+  Frame* f = chunks_.back().get() + chunk_used_++;
+  std::memset(f->bytes, 0, kFrameSize);
+  return f;
 }
 
 uint8_t* PhysMem::FrameForWrite(uint64_t pa) {
   if (!InRange(pa)) return nullptr;
   auto [slot, inserted] = index_.Insert(pa / kFrameSize);
-  if (inserted) {
-    owned_.emplace_back(new Frame{});  // value-initialised: zeros
-    *slot = owned_.back().get();
-  }
+  if (inserted) *slot = NewFrame();
   return (*slot)->bytes;
 }
 

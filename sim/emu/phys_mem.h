@@ -53,15 +53,8 @@ class PhysMem {
   bool WriteBytes(uint64_t pa, const uint8_t* data, uint64_t size);
 
   uint64_t frames() const { return index_.size(); }
-  void Reserve(uint64_t frames) {
-    index_.Reserve(frames);
-    owned_.reserve(frames);
-  }
-  void Clear() {
-    index_.Clear();
-    owned_.clear();
-    id_ = NewId();  // forget cached frame pointers
-  }
+  void Reserve(uint64_t frames) { index_.Reserve(frames); }
+  void Clear();
   // Calls f(pa, bytes) for every written frame, in no particular order.
   template <class F>
   void ForEachFrame(F&& f) const {
@@ -79,10 +72,18 @@ class PhysMem {
   static uint64_t NewId();
   const uint8_t* FrameForReadSlow(uint64_t fn) const;
 
+  // Frames are carved from chunks that grow to 512 frames (2 MiB, transparent-huge-page
+  // backed where the kernel allows: fewer host TLB misses on big trees).
+  struct FreeChunk {
+    void operator()(Frame* p) const;
+  };
+  Frame* NewFrame();
+
   uint8_t maxphyaddr_;
   uint64_t id_;
   FlatMap64<Frame*> index_;  // key: pa >> 12
-  std::vector<std::unique_ptr<Frame>> owned_;
+  std::vector<std::unique_ptr<Frame[], FreeChunk>> chunks_;
+  uint64_t chunk_used_ = 0, chunk_cap_ = 0;
 };
 
 }  // namespace bootmap::emu

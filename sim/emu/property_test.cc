@@ -10,6 +10,7 @@
 
 #include "sim/emu/enumerate.h"
 #include "sim/emu/ia32e_entry.h"
+#include "sim/emu/table_builder.h"
 
 namespace bootmap::emu {
 namespace {
@@ -19,7 +20,7 @@ using namespace ia32e;
 class RandomTree {
  public:
   RandomTree(uint32_t seed, int levels) : rng_(seed), levels_(levels) {
-    root_ = NewTable();
+    root_ = tb_.root();
     by_level_.resize(6);
     Fill(root_, levels_, 0);
   }
@@ -28,12 +29,7 @@ class RandomTree {
   uint64_t Rand(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
 
  private:
-  uint64_t NewTable() {
-    uint64_t pa = next_;
-    next_ += kFrameSize;
-    mem_.FrameForWrite(pa);
-    return pa;
-  }
+  uint64_t NewTable() { return tb_.NewTable(); }
   uint64_t RandomFlags(bool leaf, int level) {
     uint64_t f = kP;
     if (Rand(8) != 0) f |= kRW;
@@ -101,7 +97,7 @@ class RandomTree {
   std::mt19937_64 rng_;
   int levels_;
   PhysMem mem_{52};
-  uint64_t next_ = uint64_t{1} << 40;  // tables out of the way of random leaf addresses
+  TableBuilder tb_{mem_, levels_, uint64_t{1} << 40};  // tables out of the way of random leaf addresses
   uint64_t root_ = 0;
   int tables_ = 0;
   std::vector<std::vector<uint64_t>> by_level_;
@@ -155,7 +151,9 @@ TEST(Property, TranslateAgreesWithEnumerate) {
     total_anomalies += static_cast<int>(r.anomaly_count);
     for (size_t i = 0; i < r.runs.size(); ++i) {
       const emu::Run& run = r.runs[i];
-      if (i > 0) ASSERT_LT(r.runs[i - 1].va, run.va) << "runs sorted";
+      if (i > 0) {
+        ASSERT_LT(r.runs[i - 1].va, run.va) << "runs sorted";
+      }
       Check(tree.mem(), cpu, r.runs, run.va, seed);
       Check(tree.mem(), cpu, r.runs, run.va + run.size - 1, seed);
       Check(tree.mem(), cpu, r.runs, run.va + run.size, seed);

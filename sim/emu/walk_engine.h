@@ -4,7 +4,8 @@
 //   int levels; bool Present(e); uint64_t Reserved(level, e) (nonzero: the entry is unusable);
 //   bool IsLeaf(level, e); uint64_t Child(e); uint64_t LeafBase(level, e);
 //   uint64_t RootAttrs(); uint64_t Inherit(attrs, e); uint64_t LeafAttrs(attrs, level, e);
-//   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR).
+//   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR);
+//   RunType MakeRun(va, size, pa, page_size, attrs).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -40,25 +41,28 @@ struct EnumerateOptions {
   bool follow_shared = false;     // walk shared subtables again (bounded by the budget)
 };
 
-struct RawRun {
-  uint64_t va, size, pa, page_size, attrs;
+// What an enumeration found besides its runs (IA-32e and EPT alike).
+struct EnumerationSummary {
+  bool ok = false;  // false: a budget was exceeded (error says which) or the root state is invalid
+  std::string error;
+  std::array<uint64_t, 3> leaves{};  // 4 KiB, 2 MiB, 1 GiB
+  std::array<uint64_t, 6> tables{};  // tables[level]: table frames at level 1..5 (PT .. PML5)
+  std::vector<Anomaly> anomalies;    // the first max_anomalies
+  uint64_t anomaly_count = 0, shared_tables = 0, self_references = 0;
+  uint64_t reserved_entries = 0;  // present entries with reserved bits (EPT: misconfigured entries)
 };
 
+// Result: a summary plus the format's run type (Fmt::RunType, with a `size` member).
+template <class Fmt>
 struct WalkOutcome {
-  bool ok = true;
-  std::string error;
-  std::vector<RawRun> runs;
-  std::array<uint64_t, 3> leaves{};  // 4 KiB, 2 MiB, 1 GiB
-  std::array<uint64_t, 6> tables{};  // [level], level 1..5 (tables[0] unused)
-  std::vector<Anomaly> anomalies;
-  uint64_t anomaly_count = 0;
-  uint64_t shared_tables = 0, self_references = 0, reserved_entries = 0;
+  EnumerationSummary summary;
+  std::vector<typename Fmt::RunType> runs;
 };
 
 template <class Fmt>
 class WalkEngine {
  public:
-  WalkEngine(const PhysMem& mem, const Fmt& fmt, const EnumerateOptions& limits, WalkOutcome* out)
+  WalkEngine(const PhysMem& mem, const Fmt& fmt, const EnumerateOptions& limits, WalkOutcome<Fmt>* out)
       : mem_(mem), fmt_(fmt), limits_(limits), out_(out) {}
 
   void Run(uint64_t root) {
@@ -72,14 +76,14 @@ class WalkEngine {
   static constexpr uint64_t k4k = 4096;
 
   bool Fail(std::string msg) {
-    out_->ok = false;
-    out_->error = std::move(msg);
+    out_->summary.ok = false;
+    out_->summary.error = std::move(msg);
     return false;
   }
   void Note(AnomalyKind kind, int level, uint64_t va, uint64_t entry_pa, uint64_t e, uint64_t detail) {
-    ++out_->anomaly_count;
-    if (out_->anomalies.size() < limits_.max_anomalies) {
-      out_->anomalies.push_back({kind, static_cast<uint8_t>(level), va, entry_pa, e, detail});
+    ++out_->summary.anomaly_count;
+    if (out_->summary.anomalies.size() < limits_.max_anomalies) {
+      out_->summary.anomalies.push_back({kind, static_cast<uint8_t>(level), va, entry_pa, e, detail});
     }
   }
   bool Leaf(int level, uint64_t va, uint64_t e, uint64_t attrs) {
@@ -88,27 +92,34 @@ class WalkEngine {
     if (++leaves_total_ > limits_.max_leaves) {
       return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
     }
-    ++out_->leaves[level - 1];
-    std::vector<RawRun>& runs = out_->runs;
-    if (!runs.empty()) {
-      RawRun& r = runs.back();
-      if (r.va + r.size == va && r.pa + r.size == pa && r.page_size == size && r.attrs == attrs) {
-        r.size += size;
-        return true;
-      }
+    ++out_->summary.leaves[level - 1];
+    auto& runs = out_->runs;
+    // Only the last run can grow: its end, page size and packed attributes are kept here.
+    if (!runs.empty() && end_va_ == va && end_pa_ == pa && page_size_ == size && attrs_ == attrs) {
+      Extend(size);
+      return true;
     }
     if (runs.size() >= limits_.max_runs) {
       return Fail("run budget exceeded: more than " + std::to_string(limits_.max_runs) + " runs");
     }
-    runs.push_back({va, size, pa, size, attrs});
+    runs.push_back(fmt_.MakeRun(va, size, pa, size, attrs));
+    end_va_ = va + size;
+    end_pa_ = pa + size;
+    page_size_ = size;
+    attrs_ = attrs;
     return true;
+  }
+  void Extend(uint64_t size) {
+    out_->runs.back().size += size;
+    end_va_ += size;
+    end_pa_ += size;
   }
 
   bool Table(uint64_t table, int level, uint64_t va_base, uint64_t attrs) {
     if (++tables_total_ > limits_.max_tables) {
       return Fail("table budget exceeded: more than " + std::to_string(limits_.max_tables) + " tables");
     }
-    ++out_->tables[level];
+    ++out_->summary.tables[level];
     const uint8_t* frame = mem_.FrameForRead(table);
     if (frame == nullptr) return true;  // never written: all entries zero (not present)
     const int shift = kShift0 + 9 * (level - 1);
@@ -121,8 +132,8 @@ class WalkEngine {
         if (++leaves_total_ > limits_.max_leaves) {
           return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
         }
-        ++out_->leaves[0];
-        out_->runs.back().size += k4k;
+        ++out_->summary.leaves[0];
+        Extend(k4k);
         expect = NextExpect(e);
         continue;
       }
@@ -130,7 +141,7 @@ class WalkEngine {
       uint64_t va = fmt_.Canonical(va_base | (uint64_t(i) << shift));
       uint64_t entry_pa = table + 8 * uint64_t(i);
       if (uint64_t r = fmt_.Reserved(level, e); r != 0) {
-        ++out_->reserved_entries;
+        ++out_->summary.reserved_entries;
         Note(AnomalyKind::kReservedBits, level, va, entry_pa, e, r);
         expect = 0;
         continue;
@@ -145,10 +156,10 @@ class WalkEngine {
       for (int l = level; l <= fmt_.levels; ++l) on_stack |= stack_[l] == child;
       if (!visited_.Insert(child).second) {
         if (on_stack) {
-          ++out_->self_references;
+          ++out_->summary.self_references;
           Note(AnomalyKind::kSelfReference, level, va, entry_pa, e, child);
         } else {
-          ++out_->shared_tables;
+          ++out_->summary.shared_tables;
           Note(AnomalyKind::kSharedTable, level, va, entry_pa, e, child);
         }
         if (!limits_.follow_shared) continue;
@@ -171,15 +182,17 @@ class WalkEngine {
   const PhysMem& mem_;
   const Fmt& fmt_;
   EnumerateOptions limits_;
-  WalkOutcome* out_;
+  WalkOutcome<Fmt>* out_;
+  uint64_t end_va_ = 0, end_pa_ = 0, page_size_ = 0, attrs_ = 0;  // the last run
   FlatSet64 visited_;
   std::array<uint64_t, 6> stack_{kNone, kNone, kNone, kNone, kNone, kNone};
   uint64_t leaves_total_ = 0, tables_total_ = 0;
 };
 
 template <class Fmt>
-WalkOutcome RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
-  WalkOutcome out;
+WalkOutcome<Fmt> RunWalk(const PhysMem& mem, const Fmt& fmt, uint64_t root, const EnumerateOptions& limits) {
+  WalkOutcome<Fmt> out;
+  out.summary.ok = true;
   WalkEngine<Fmt>(mem, fmt, limits, &out).Run(root);
   return out;
 }

@@ -1,0 +1,58 @@
+// Options shared by the emulator subcommands (walk, dump): images, CR3, CPU state.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "sim/emu/image.h"
+#include "sim/emu/paging.h"
+#include "sim/map/format.h"
+
+namespace bootmap::cli {
+
+struct EmuArgs {
+  std::vector<std::string> images;
+  std::string cr3;
+  bool la57 = false;
+  int maxphyaddr = 46;
+  bool no_nxe = false;
+  bool json = false;
+};
+
+inline void AddEmuOptions(CLI::App& app, EmuArgs* a, bool cr3_required) {
+  app.add_option("--image", a->images, "physical memory: FILE@ADDR (raw) or FILE (QEMU dump-guest-memory ELF core)")
+      ->required();
+  auto* cr3 = app.add_option("--cr3", a->cr3, "CR3: physical address of the PML4 (PML5 with --la57)");
+  if (cr3_required) cr3->required();
+  app.add_flag("--la57", a->la57, "5-level paging (CR4.LA57)");
+  app.add_option("--maxphyaddr", a->maxphyaddr, "physical-address width (CPUID.80000008H:EAX[7:0])")
+      ->check(CLI::Range(32, 52));
+  app.add_flag("--no-nxe", a->no_nxe, "EFER.NXE=0 (XD bits are reserved)");
+  app.add_flag("--json", a->json, "machine-readable output (addresses as hex strings)");
+}
+
+// True if pa lies in a loaded image segment (a table outside every image reads as zeros: bad input).
+inline bool InsideImages(const std::vector<emu::ImageSegment>& segs, uint64_t pa) {
+  for (const emu::ImageSegment& s : segs) {
+    if (pa >= s.pa && pa - s.pa < s.mem_size) return true;
+  }
+  return false;
+}
+
+inline std::string Hex(uint64_t v, int digits = 0) {
+  return digits > 0 ? map::PaddedHex(v, digits) : map::PaddedHex(v, 1);
+}
+
+inline const char* LevelName(int level) {
+  static const char* const kNames[] = {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};
+  return level >= 1 && level <= 5 ? kNames[level] : "?";
+}
+
+inline const char* PageSizeName(uint64_t size) {
+  return size == (uint64_t{1} << 30) ? "1G" : size == (uint64_t{2} << 20) ? "2M" : "4K";
+}
+
+}  // namespace bootmap::cli
