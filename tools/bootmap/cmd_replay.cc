@@ -31,8 +31,8 @@ ojson ToJson(const std::string& file, const ReplayResult& r) {
   j["map"] = file;
   j["profile"] = r.build.profile.empty() ? "(layout)" : r.build.profile;
   j["paging"] = PagingArg(r.build.paging);
-  j["verified"] = r.built && r.report.verified;
-  if (!r.built) j["error"] = r.error;
+  j["verified"] = r.verified();
+  if (!r.error.empty()) j["error"] = r.error;
   ojson v = ojson::array();
   for (const verify::Violation& x : r.report.violations)
     v.push_back({{"code", verify::CodeName(x.code)}, {"message", x.message}, {"va", Hex(x.va)}, {"pa", Hex(x.pa)}});
@@ -56,6 +56,7 @@ ojson ToJson(const std::string& file, const ReplayResult& r) {
   ojson windows = ojson::array();
   for (const auto& w : r.build.windows) {
     ojson o{{"name", w.name}, {"placement", w.placement}, {"empty", w.empty}};
+    if (!w.error.empty()) o["error"] = w.error;
     if (!w.empty) {
       o["va"] = Hex(w.place.va_lo);
       o["va_end"] = Hex(w.place.va_hi);
@@ -80,7 +81,9 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 "physical source", "4K", "2M", "1G", "tables");
   o << line;
   for (const auto& w : b.windows) {
-    if (w.empty) {
+    if (!w.error.empty()) {
+      std::snprintf(line, sizeof line, "%-18s %-9s LEFT OUT: %s\n", w.name.c_str(), w.placement.c_str(), w.error.c_str());
+    } else if (w.empty) {
       std::snprintf(line, sizeof line, "%-18s %-9s (selects nothing)\n", w.name.c_str(), w.placement.c_str());
     } else {
       const std::string va = Hex(w.place.va_lo, 16) + "-" + Hex(w.place.va_hi - 1, 16);
@@ -108,6 +111,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
+  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\n";
   if (v.verified) {
     o << "verified: every expected byte translates as asked, nothing else is mapped\n";
   } else {
@@ -177,7 +181,7 @@ void Setup(CLI::App& app, int* exit_code) {
     } else {
       std::cout << Human(a->map_file, r, o.seed);
     }
-    *exit_code = r.built && r.report.verified ? kExitOk : kExitFound;
+    *exit_code = r.verified() ? kExitOk : kExitFound;
   });
 }
 

@@ -55,7 +55,7 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
     core::host::BuildResult b = core::host::BuildTables(m, host, mem.get());
     const auto t1 = std::chrono::steady_clock::now();
     if (progress) progress->End(b.totals.leaves[0] + b.totals.leaves[1] + b.totals.leaves[2]);
-    if (!b.ok) {
+    if (!b.built) {
       out.bad_input = b.bad_input;
       out.error = b.error;
       out.build = std::move(b);
@@ -69,6 +69,8 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   std::sort(sorted.begin(), sorted.end());
   out.build_ns = sorted[sorted.size() / 2];
   out.built = true;
+  out.complete = out.build.ok;
+  if (!out.complete) out.error = out.build.error;
 
   if (progress) progress->Begin("verifying");
   const auto t0 = std::chrono::steady_clock::now();

@@ -25,9 +25,11 @@ struct ReplayOptions {
 };
 
 struct ReplayResult {
-  bool built = false;
+  bool built = false;      // tables exist (maybe without some windows)
+  bool complete = false;   // every window was placed
   bool bad_input = false;  // the layout or options are unusable (exit 2)
-  std::string error;       // why the build failed
+  std::string error;       // why the build failed, or which windows were left out
+  bool verified() const { return built && complete && report.verified; }
   core::host::BuildResult build;
   std::unique_ptr<emu::PhysMem> mem;
   verify::Report report;
