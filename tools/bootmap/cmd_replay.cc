@@ -25,7 +25,7 @@ struct Args {
 
 ojson Leaves(const uint64_t* l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; }
 
-// The replay --json contract (tools/bootmap/REPLAY_JSON.md).
+// The replay --json contract (tools/bootmap/replay.schema.json).
 ojson ToJson(const std::string& file, const ReplayResult& r) {
   ojson j;
   j["map"] = file;
@@ -113,7 +113,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
-  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/REPLAY_JSON.md)");
+  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
   app.callback([a, exit_code] {
     ReplayOptions o;
     o.profile = a->profile;
