@@ -116,10 +116,8 @@ Evidence Gather(std::string_view input) {
       ++ev.multiboot;
     } else if (Hit(&ClassifyUefiShell, raw, &line)) {
       ++ev.shell;
-    } else if (t.find(':') != std::string_view::npos && t.find('/') != std::string_view::npos) {
-      ImportOptions quiet;
-      ImportResult probe;
-      if (ImportSysfsText(t, quiet, &probe) && !probe.map.e820.empty()) ++ev.sysfs;
+    } else if (IsSysfsLine(t)) {
+      ++ev.sysfs;
     }
   }
   return ev;

@@ -35,6 +35,8 @@ void ClassifyXen(std::string_view line, Line* out);
 inline constexpr std::string_view kMultibootTags[] = {"multiboot mmap"};
 void ClassifyMultiboot2(std::string_view line, Line* out);
 
+// sysfs text (sysfs.cc): "…/N/start:0x0" and friends.
+bool IsSysfsLine(std::string_view line);
 // sysfs text (sysfs.cc): fills result->map.e820 or sets result->error.
 bool ImportSysfsText(std::string_view text, const ImportOptions& options, ImportResult* result);
 bool ReadSysfsDir(const std::string& dir, const ImportOptions& options, ImportResult* result);

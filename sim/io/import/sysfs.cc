@@ -139,6 +139,13 @@ bool SplitLine(std::string_view line, uint64_t* n, int* field, std::string_view*
 
 }  // namespace
 
+bool IsSysfsLine(std::string_view line) {
+  uint64_t n = 0;
+  int field = 0;
+  std::string_view value;
+  return SplitLine(Trim(line), &n, &field, &value);
+}
+
 bool ImportSysfsText(std::string_view text, const ImportOptions& options, ImportResult* result) {
   SysfsBuilder builder(options);
   LineReader reader(text);
