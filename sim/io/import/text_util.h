@@ -21,7 +21,7 @@ class LineReader {
   size_t line_no_ = 0;
 };
 
-inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsHexDigit(char c);
 char ToLower(char c);

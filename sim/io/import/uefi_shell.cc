@@ -94,7 +94,9 @@ void ClassifyUefiShell(std::string_view line, Line* out) {
       break;
     }
   }
-  if (!known && !LooksLikeRange(range)) return;  // not a memmap line
+  // A memmap line has a range second; a known name followed by hex is a broken one.
+  bool hexish = !range.empty() && IsHexDigit(range.front());
+  if (!LooksLikeRange(range) && !(known && hexish)) return;
   if (!known) {
     // OEM/OS types print as a number in some shells.
     if (!ParseHexAll(name, &type) || type > UINT32_MAX) {
