@@ -31,11 +31,4 @@ LoadResult LoadMapFile(const std::string& path, map::MemoryMap* out,
 // Canonical JSON text (2-space indent, hex strings for addresses, trailing newline).
 std::string SaveMap(const map::MemoryMap& map);
 
-// Number parsing shared by map and layout files: JSON integer, "0x..." hex, decimal
-// string, or a size with a binary unit ("4 GiB", "2MiB", "512 KiB"). Returns false and
-// sets *why on failure.
-bool ParseU64Text(std::string_view text, bool allow_units, uint64_t* out, std::string* why);
-
-std::string Hex(uint64_t v);  // "0x9fc00"
-
 }  // namespace bootmap::io
