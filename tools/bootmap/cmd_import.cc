@@ -144,6 +144,10 @@ int Run(const ImportArgs& args) {
   if (!args.cpu.empty() && !ParseCpu(args.cpu, &m.cpu, &why)) return BadInput(why);
 
   std::string text = io::SaveMap(m);
+  // What import writes must load: check it with the map-file loader itself.
+  map::MemoryMap reloaded;
+  io::LoadResult check = io::ParseMap(text, args.output.empty() ? "<stdout>" : args.output, &reloaded);
+  if (!check.ok) return BadInput(check.error);
   if (args.output.empty() || args.output == "-") {
     std::cout << text;
     std::cout.flush();

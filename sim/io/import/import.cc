@@ -2,6 +2,7 @@
 // checks every import ends with (empty input, no map found, no usable RAM).
 #include "sim/io/import/import.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -12,6 +13,8 @@
 
 namespace bootmap::importer {
 namespace {
+
+constexpr int kMaxPhysAddrBits = 52;
 
 constexpr std::array<std::pair<Format, std::string_view>, 8> kFormatNames = {{
     {Format::kAuto, "auto"},
@@ -164,12 +167,11 @@ std::string_view Describe(Format f, const map::MemoryMap& m) {
   return "memory map";
 }
 
-// "FORMAT; source: ...; machine: ..." from the leading '#' comment lines, or
+// The dump's leading '#' comment lines ("source: ...; machine: ..."), or
 // "FORMAT imported from NAME" when there are none.
 std::string Origin(std::string_view input, Format f, const map::MemoryMap& m,
                    const ImportOptions& options) {
-  std::string origin(Describe(f, m));
-  bool any = false;
+  std::string origin;
   if (f != Format::kFwCfg) {
     LineReader reader(input);
     std::string_view raw;
@@ -179,19 +181,31 @@ std::string Origin(std::string_view input, Format f, const map::MemoryMap& m,
       t.remove_prefix(1);
       t = Trim(t);
       if (t.empty()) continue;
-      origin += "; ";
+      if (!origin.empty()) origin += "; ";
       origin += t;
-      any = true;
     }
   }
-  if (!any) {
+  if (origin.empty()) {
     std::string_view name = options.source;
     size_t slash = name.rfind('/');
     if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-    origin += " imported from ";
-    origin += name;
+    origin = std::string(Describe(f, m)) + " imported from " + std::string(name);
   }
   return origin;
+}
+
+// The smallest MAXPHYADDR that holds every entry; 0 if the map passes 2^52.
+int BitsToCover(const map::MemoryMap& m) {
+  using u128 = unsigned __int128;
+  u128 top = 0;
+  for (const map::E820Entry& e : m.e820) top = std::max(top, u128(e.base) + e.size);
+  for (const map::EfiDescriptor& d : m.efi) {
+    top = std::max(top, u128(d.base) + u128(d.pages) * map::kPageSize);
+  }
+  for (int bits = 32; bits <= kMaxPhysAddrBits; ++bits) {
+    if (top <= (u128(1) << bits)) return bits;
+  }
+  return 0;
 }
 
 bool HasUsableRam(const map::MemoryMap& m) {
@@ -223,6 +237,20 @@ ImportResult Finish(ImportResult r, std::string_view input, const ImportOptions&
               ": the map has no usable RAM (no E820 usable entry, no EFI conventional or "
               "boot-services memory)";
     return Fail(std::move(r));
+  }
+  // SDM Vol. 3A 4.1.4: physical addresses have at most 52 bits; the map file's
+  // cpu.maxphyaddr must cover the map, so a map past the default raises it.
+  int bits = BitsToCover(r.map);
+  if (bits == 0) {
+    r.error = options.source + ": the map reaches past 2^" + std::to_string(kMaxPhysAddrBits) +
+              ", beyond any x86-64 physical address (SDM Vol. 3A 4.1.4)";
+    return Fail(std::move(r));
+  }
+  if (bits > r.map.cpu.maxphyaddr) {
+    r.warnings.push_back(options.source + ": cpu.maxphyaddr raised from " +
+                         std::to_string(r.map.cpu.maxphyaddr) + " to " + std::to_string(bits) +
+                         " to cover the map");
+    r.map.cpu.maxphyaddr = static_cast<uint8_t>(bits);
   }
   r.map.origin = Origin(input, r.format, r.map, options);
   r.ok = true;

@@ -87,7 +87,7 @@ TEST(Import, OriginFromComments) {
                            std::string(test::kUsableLine),
                        Format::kAuto);
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.map.origin, "Linux dmesg E820 map; source: a mailing list post; machine: a test box");
+  EXPECT_EQ(r.map.origin, "source: a mailing list post; machine: a test box");
 }
 
 // Auto-detection picks the documented format for every fixture.
@@ -117,6 +117,21 @@ TEST(Import, DetectsEveryFixture) {
     EXPECT_TRUE(r.ok) << c.file << ": " << r.error;
     EXPECT_TRUE(r.warnings.empty()) << c.file << ": " << r.warnings[0];
   }
+}
+
+// A map past the default MAXPHYADDR raises it (with a warning); past 2^52 is an error.
+TEST(Import, MaxPhysAddrCoversTheMap) {
+  ImportResult r = ImportText(std::string(test::kUsableLine) +
+                                  "BIOS-e820: [mem 0x0000ff0000000000-0x0000ffffffffffff] reserved\n",
+                              Format::kDmesg);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.map.cpu.maxphyaddr, 48);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0], "dump.txt: cpu.maxphyaddr raised from 46 to 48 to cover the map");
+  r = ImportText(std::string(test::kUsableLine) +
+                     "BIOS-e820: [mem 0x0010000000000000-0x0010000000000fff] reserved\n",
+                 Format::kDmesg);
+  EXPECT_EQ(r.error.rfind("dump.txt: the map reaches past 2^52", 0), 0u) << r.error;
 }
 
 // The entry limit is enforced with a message.
