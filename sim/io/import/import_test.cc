@@ -173,7 +173,9 @@ TEST(Import, SurvivesMutations) {
       ImportResult r = Import(s, f, ImportOptions{});
       ok += r.ok;
       EXPECT_EQ(r.ok, r.error.empty());
-      if (!r.ok) EXPECT_TRUE(r.map.e820.empty() && r.map.efi.empty());
+      if (!r.ok) {
+        EXPECT_TRUE(r.map.e820.empty() && r.map.efi.empty());
+      }
     }
   }
   std::string random(4096, '\0');
