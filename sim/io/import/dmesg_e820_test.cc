@@ -16,9 +16,7 @@ namespace e820 = map::e820;
 Line D(std::string_view text) { return Classify(&ClassifyDmesgE820, text); }
 
 void ExpectEntry(std::string_view text, map::E820Entry want) {
-  Line l = D(text);
-  ASSERT_EQ(l.kind, LineKind::kEntry) << text << ": " << l.text;
-  EXPECT_EQ(l.e820, want) << text;
+  test::ExpectE820(&ClassifyDmesgE820, text, want);
 }
 
 // [mem a-b] has an inclusive end: 0x9fbff ends a 0x9fc00-byte region.

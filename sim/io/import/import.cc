@@ -81,6 +81,15 @@ bool RunLines(std::string_view text, std::span<const Pass> passes, const ImportO
   return true;
 }
 
+// A single-table line format.
+bool RunOne(std::string_view text, ClassifyFn classify, Table table,
+            std::span<const std::string_view> tags, const ImportOptions& options,
+            ImportResult* result) {
+  BlockCollector collector(table, tags);
+  const Pass passes[] = {{classify, &collector}};
+  return RunLines(text, passes, options, result);
+}
+
 // Line hits per format, for auto-detection.
 struct Evidence {
   size_t dmesg = 0, efi = 0, shell = 0, sysfs = 0, xen = 0, multiboot = 0;
@@ -304,8 +313,6 @@ ImportResult Import(std::string_view input, Format format, const ImportOptions& 
                            "--format dmesg for the other)");
     }
   }
-  BlockCollector e820(Table::kE820, kDmesgTags);
-  BlockCollector efi(Table::kEfi, kEfiTags);
   switch (format) {
     case Format::kFwCfg:
       ImportFwCfg(input, options, &r);
@@ -314,33 +321,24 @@ ImportResult Import(std::string_view input, Format format, const ImportOptions& 
       ImportSysfsText(input, options, &r);
       break;
     case Format::kDmesg: {
+      BlockCollector e820(Table::kE820, kDmesgTags);
+      BlockCollector efi(Table::kEfi, kEfiTags);
       const Pass passes[] = {{&ClassifyDmesgE820, &e820}, {&ClassifyEfiDebug, &efi}};
       RunLines(input, passes, options, &r);
       break;
     }
-    case Format::kEfiDebug: {
-      const Pass passes[] = {{&ClassifyEfiDebug, &efi}};
-      RunLines(input, passes, options, &r);
+    case Format::kEfiDebug:
+      RunOne(input, &ClassifyEfiDebug, Table::kEfi, kEfiTags, options, &r);
       break;
-    }
-    case Format::kUefiShell: {
-      BlockCollector shell(Table::kEfi, kShellTags);
-      const Pass passes[] = {{&ClassifyUefiShell, &shell}};
-      RunLines(input, passes, options, &r);
+    case Format::kUefiShell:
+      RunOne(input, &ClassifyUefiShell, Table::kEfi, kShellTags, options, &r);
       break;
-    }
-    case Format::kXen: {
-      BlockCollector xen(Table::kE820, kXenTags);
-      const Pass passes[] = {{&ClassifyXen, &xen}};
-      RunLines(input, passes, options, &r);
+    case Format::kXen:
+      RunOne(input, &ClassifyXen, Table::kE820, kXenTags, options, &r);
       break;
-    }
-    case Format::kMultiboot2: {
-      BlockCollector mb(Table::kE820, kMultibootTags);
-      const Pass passes[] = {{&ClassifyMultiboot2, &mb}};
-      RunLines(input, passes, options, &r);
+    case Format::kMultiboot2:
+      RunOne(input, &ClassifyMultiboot2, Table::kE820, kMultibootTags, options, &r);
       break;
-    }
     case Format::kAuto:
       break;
   }

@@ -10,28 +10,26 @@ namespace {
 
 using test::Classify;
 using test::E;
+using test::ExpectE820;
 using test::ImportText;
 
 Line M(std::string_view text) { return Classify(&ClassifyMultiboot2, text); }
 
 // The spec's example kernel prints size, base_addr, length, type in hex.
 TEST(Multiboot2, SpecExampleLine) {
-  Line l = M(" size = 0x14, base_addr = 0x000000000, length = 0x00009fc00, type = 0x1");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0, 0x9fc00, 1));
-  l = M("mmap: base_addr = 0x100000, length = 0x7fee0000, type = 1");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0x100000, 0x7fee0000, 1));
-  l = M("base_addr=4294967296 length=1073741824 type=3");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0x100000000, 0x40000000, 3));
+  ExpectE820(&ClassifyMultiboot2,
+             " size = 0x14, base_addr = 0x000000000, length = 0x00009fc00, type = 0x1",
+             E(0, 0x9fc00, 1));
+  ExpectE820(&ClassifyMultiboot2, "mmap: base_addr = 0x100000, length = 0x7fee0000, type = 1",
+             E(0x100000, 0x7fee0000, 1));
+  ExpectE820(&ClassifyMultiboot2, "base_addr=4294967296 length=1073741824 type=3",
+             E(0x100000000, 0x40000000, 3));
 }
 
 // Unknown types are kept as numbers.
 TEST(Multiboot2, UnknownTypeKept) {
-  Line l = M("base_addr = 0xfd00000000, length = 0x300000000, type = 0x14");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820.type, 20u);
+  ExpectE820(&ClassifyMultiboot2, "base_addr = 0xfd00000000, length = 0x300000000, type = 0x14",
+             E(0xfd00000000, 0x300000000, 20));
 }
 
 // Missing or bad fields are errors; prose mentioning base_addr is not.

@@ -1,5 +1,7 @@
 // Helpers shared by the importer tests.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,14 @@ inline map::EfiDescriptor Efi(uint32_t type, uint64_t base, uint64_t pages, uint
   d.pages = pages;
   d.attributes = attributes;
   return d;
+}
+
+// `text` classifies as exactly the E820 entry `want`.
+inline void ExpectE820(void (*classify)(std::string_view, Line*), std::string_view text,
+                       map::E820Entry want) {
+  Line l = Classify(classify, text);
+  ASSERT_EQ(l.kind, LineKind::kEntry) << text << ": " << l.text;
+  EXPECT_EQ(l.e820, want) << text;
 }
 
 // A usable line so a test map passes the "no usable RAM" check.

@@ -10,28 +10,26 @@ namespace {
 
 using test::Classify;
 using test::E;
+using test::ExpectE820;
 using test::ImportText;
 
 Line X(std::string_view text) { return Classify(&ClassifyXen, text); }
 
 // (XEN) [START, END] is inclusive.
 TEST(Xen, InclusiveBrackets) {
-  Line l = X("(XEN)  [000000fd00000000, 000000ffffffffff] (reserved)");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0xfd00000000, 0x300000000, 2));
-  l = X("(XEN) [2023-05-16 22:00:01.123] [0000000000000000, 000000000009fbff] (usable)");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0, 0x9fc00, 1));
-  l = X("(XEN)  [0000000000100000, 000000007ffdffff] type 20");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820.type, 20u);
+  ExpectE820(&ClassifyXen, "(XEN)  [000000fd00000000, 000000ffffffffff] (reserved)",
+             E(0xfd00000000, 0x300000000, 2));
+  // A console timestamp between the tag and the entry.
+  ExpectE820(&ClassifyXen,
+             "(XEN) [2023-05-16 22:00:01.123] [0000000000000000, 000000000009fbff] (usable)",
+             E(0, 0x9fc00, 1));
+  ExpectE820(&ClassifyXen, "(XEN)  [0000000000100000, 000000007ffdffff] type 20",
+             E(0x100000, 0x7fee0000, 20));
 }
 
 // Older Xen printed START - END with an exclusive end.
 TEST(Xen, OldExclusive) {
-  Line l = X("(XEN)  0000000000000000 - 000000000009fc00 (usable)");
-  ASSERT_EQ(l.kind, LineKind::kEntry) << l.text;
-  EXPECT_EQ(l.e820, E(0, 0x9fc00, 1));
+  ExpectE820(&ClassifyXen, "(XEN)  0000000000000000 - 000000000009fc00 (usable)", E(0, 0x9fc00, 1));
 }
 
 // Titles start blocks; other Xen messages are skipped; broken entries are errors.
