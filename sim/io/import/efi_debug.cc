@@ -66,7 +66,8 @@ bool FindMemIndex(std::string_view line, uint64_t* index, bool* efi_prefixed, st
     std::string_view r = line.substr(at + 3);
     uint64_t n = 0;
     if (!r.empty() && IsDigit(r.front()) && ConsumeDec(&r, &n) && ConsumeChar(&r, ':')) {
-      std::string_view before = Trim(line.substr(0, at));
+      std::string_view before = line.substr(0, at);  // trimmed on the right only: linear
+      while (!before.empty() && IsSpace(before.back())) before.remove_suffix(1);
       bool efi = before.size() >= 4 && before.substr(before.size() - 4) == "efi:";
       bool boundary = before.empty() || before.back() == ']' || before.back() == ':' || efi;
       if (boundary) {

@@ -184,5 +184,34 @@ TEST(Import, SurvivesMutations) {
   EXPECT_GT(ok, 0u);
 }
 
+// Adversarial long lines stay linear: each is ~256 KiB and must not take quadratic time
+// (ctest's timeout would catch a hang).
+TEST(Import, LongLinesAreLinear) {
+  const size_t n = 1 << 18;
+  auto repeat = [](std::string_view piece, size_t times) {
+    std::string s;
+    s.reserve(piece.size() * times);
+    for (size_t i = 0; i < times; ++i) s += piece;
+    return s;
+  };
+  const std::string lines[] = {
+      std::string(n, ' ') + repeat("mem1:", n / 5),
+      "(XEN) " + repeat("[]", n / 2),
+      "/" + repeat("1/start:", n / 8),
+      repeat(":", n),
+      "Available " + std::string(n / 2, 'a') + " " + std::string(n / 2, 'a') + "-b",
+      repeat("BIOS-e820", n / 9),
+      repeat("type base_addr length ", n / 22),
+      std::string(n, '0'),
+      "BIOS-e820: [mem 0x" + std::string(n, '0') + "-0x1] reserved",
+  };
+  for (const std::string& line : lines) {
+    for (Format f : kAllFormats) {
+      ImportResult r = Import(line + "\n", f, ImportOptions{});
+      EXPECT_FALSE(r.ok);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bootmap::importer

@@ -110,29 +110,27 @@ class SysfsBuilder {
   std::map<uint64_t, Record> records_;  // numeric order
 };
 
-int FieldIndex(std::string_view name) {
-  for (int f = 0; f < 3; ++f) {
-    if (name == kFields[f]) return f;
-  }
-  return -1;
-}
-
-// "…/N/FIELD:VALUE" -> n, field, value. False if the line is not of that shape.
+// "…/N/FIELD:VALUE" -> n, field, value. False if the line is not of that shape. Linear
+// in the line: each colon is checked by a bounded look backwards.
 bool SplitLine(std::string_view line, uint64_t* n, int* field, std::string_view* value) {
   for (size_t colon = line.find(':'); colon != std::string_view::npos;
        colon = line.find(':', colon + 1)) {
     std::string_view path = line.substr(0, colon);
-    size_t slash = path.rfind('/');
-    if (slash == std::string_view::npos) continue;
-    int f = FieldIndex(path.substr(slash + 1));
-    if (f < 0) continue;
-    std::string_view dir = path.substr(0, slash);
-    size_t prev = dir.rfind('/');
-    std::string_view num = prev == std::string_view::npos ? dir : dir.substr(prev + 1);
-    if (!ParseNumberAll(num, n) || num.empty() || !IsDigit(num.front())) continue;
-    *field = f;
-    *value = line.substr(colon + 1);
-    return true;
+    for (int f = 0; f < 3; ++f) {
+      std::string_view name = kFields[f];
+      if (path.size() < name.size() + 2 || path.substr(path.size() - name.size()) != name ||
+          path[path.size() - name.size() - 1] != '/') {
+        continue;
+      }
+      std::string_view dir = path.substr(0, path.size() - name.size() - 1);
+      size_t digits = 0;
+      while (digits < dir.size() && digits < 20 && IsDigit(dir[dir.size() - 1 - digits])) ++digits;
+      if (digits == 0 || (digits < dir.size() && dir[dir.size() - 1 - digits] != '/')) continue;
+      if (!ParseNumberAll(dir.substr(dir.size() - digits), n)) continue;
+      *field = f;
+      *value = line.substr(colon + 1);
+      return true;
+    }
   }
   return false;
 }

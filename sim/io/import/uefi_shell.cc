@@ -114,7 +114,8 @@ void ClassifyUefiShell(std::string_view line, Line* out) {
   if (!ParseHexAll(pages_text, &pages) || !ParseHexAll(attr_text, &attributes) ||
       !Trim(rest).empty()) {
     return out->Error("expected \"#PAGES ATTRIBUTES\" in hex after the range, got " +
-                      Quote(Trim(s.substr(s.find(range) + range.size()))));
+                      Quote(Trim(s.substr(static_cast<size_t>(range.data() - s.data()) +
+                                          range.size()))));
   }
   uint64_t size = 0;
   if (!InclusiveSize(first, last, &size)) {

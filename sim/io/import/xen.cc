@@ -21,8 +21,12 @@ void ClassifyXen(std::string_view line, Line* out) {
   }
   SkipSpaces(&rest);
   // Skip console timestamps: a bracket that does not hold "HEX, HEX".
-  while (!rest.empty() && rest.front() == '[' && rest.find(',') > rest.find(']')) {
-    rest.remove_prefix(rest.find(']') + 1);
+  while (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos || rest.substr(0, close).find(',') != std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(close + 1);
     SkipSpaces(&rest);
   }
   uint64_t first = 0, last = 0;
