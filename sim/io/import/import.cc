@@ -285,6 +285,19 @@ std::optional<Format> FormatFromName(std::string_view name) {
 Format DetectFormat(std::string_view input) { return Choose(Gather(input)); }
 
 ImportResult Import(std::string_view input, Format format, const ImportOptions& options) {
+  // UEFI Shell `memmap > file` writes UCS-2 (UTF-16LE with a byte-order mark); editors
+  // may add a UTF-8 one. Map files only need ASCII, so other characters become '?'.
+  std::string decoded;
+  if (format != Format::kFwCfg && input.size() >= 2 && input[0] == '\xff' && input[1] == '\xfe') {
+    decoded.reserve(input.size() / 2);
+    for (size_t i = 2; i + 1 < input.size(); i += 2) {
+      bool ascii = input[i + 1] == '\0' && static_cast<unsigned char>(input[i]) < 0x80;
+      decoded.push_back(ascii ? input[i] : '?');
+    }
+    input = decoded;
+  } else if (format != Format::kFwCfg && input.substr(0, 3) == "\xef\xbb\xbf") {
+    input.remove_prefix(3);
+  }
   ImportResult r;
   r.format = format;
   if (input.size() > options.max_input_bytes) {

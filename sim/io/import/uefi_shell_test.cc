@@ -66,6 +66,22 @@ TEST(UefiShell, HeaderAndFooter) {
   EXPECT_EQ(r.map.efi, (std::vector<map::EfiDescriptor>{Efi(7, 0, 0x8f, 0xf), Efi(4, 0x8f000, 1, 0xf)}));
 }
 
+// `memmap > file` in the UEFI Shell writes UTF-16LE with a byte-order mark.
+TEST(UefiShell, Utf16File) {
+  std::string ascii =
+      "Type       Start            End              # Pages          Attributes\r\n"
+      "Available  0000000000000000-000000000008EFFF 000000000000008F 000000000000000F\r\n";
+  std::string utf16 = "\xff\xfe";
+  for (char c : ascii) {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  ImportResult r = ImportText(utf16, Format::kAuto, /*strict=*/true);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.format, Format::kUefiShell);
+  EXPECT_EQ(r.map.efi, (std::vector<map::EfiDescriptor>{Efi(7, 0, 0x8f, 0xf)}));
+}
+
 // #Pages must match the range.
 TEST(UefiShell, PagesChecked) {
   Line l = S("Available  0000000000008000-000000000005DFFF 0000000000000057 000000000000000F");
