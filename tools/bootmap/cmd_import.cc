@@ -185,7 +185,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("-o,--output", args->output, "map file to write (default: stdout)");
   app.add_option("--name", args->name, "map name (default: the input's file name stem)");
   app.add_option("--origin", args->origin,
-                 "origin text (default: the format, plus the dump's leading # comment lines)");
+                 "origin text (default: the dump's leading # comment lines, else the format and file name)");
   app.add_option("--cpu", args->cpu,
                  "CPU facts the dump implies: vendor=intel|amd,maxphyaddr=N,page1gb=,la57=,nx=");
   app.add_flag("--strict", args->strict, "any unrecognised line inside a map is an error");
