@@ -17,9 +17,8 @@ struct CheckOptions {
 
 void Describe(const std::string& file, const map::MemoryMap& m, std::ostream& o) {
   const map::NormalizedMap n = map::Normalize(m);
-  o << file << ": " << m.name;
-  if (!m.origin.empty()) o << " (" << m.origin << ")";
-  o << "\n";
+  o << file << ": " << m.name << "\n";
+  if (!m.origin.empty()) o << "  origin: " << m.origin << "\n";
   o << "  source: " << (m.efi.empty() ? std::to_string(m.e820.size()) + " e820 entries"
                                       : std::to_string(m.efi.size()) + " efi descriptors")
     << ", " << n.regions.size() << " regions after normalisation\n";
