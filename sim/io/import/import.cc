@@ -176,6 +176,36 @@ std::string_view Describe(Format f, const map::MemoryMap& m) {
   return "memory map";
 }
 
+// Text safe for a JSON string: printable ASCII and well-formed UTF-8 kept, anything else
+// (control bytes, stray or truncated UTF-8) becomes '?'.
+void AppendClean(std::string_view in, std::string* out) {
+  size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len != 0 && i + len <= in.size() && (len > 1 || (c >= 0x20 && c != 0x7f));
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    // Overlong and surrogate forms are rejected by the JSON writer too: keep the rule simple
+    // and strict (no overlong 2-byte lead, no 0xED 0xA0.. surrogates, nothing past U+10FFFF).
+    if (ok && len == 2 && c < 0xc2) ok = false;
+    if (ok && len == 3) {
+      auto c1 = static_cast<unsigned char>(in[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;
+    }
+    if (ok && len == 4) {
+      auto c1 = static_cast<unsigned char>(in[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90)) ok = false;
+    }
+    if (!ok) {
+      out->push_back('?');
+      ++i;
+      continue;
+    }
+    out->append(in.substr(i, len));
+    i += len;
+  }
+}
+
 // The dump's leading '#' comment lines ("source: ...; machine: ..."), or
 // "FORMAT imported from NAME" when there are none.
 std::string Origin(std::string_view input, Format f, const map::MemoryMap& m,
@@ -191,14 +221,15 @@ std::string Origin(std::string_view input, Format f, const map::MemoryMap& m,
       t = Trim(t);
       if (t.empty()) continue;
       if (!origin.empty()) origin += "; ";
-      origin += t;
+      AppendClean(t, &origin);
     }
   }
   if (origin.empty()) {
     std::string_view name = options.source;
     size_t slash = name.rfind('/');
     if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-    origin = std::string(Describe(f, m)) + " imported from " + std::string(name);
+    origin = std::string(Describe(f, m)) + " imported from ";
+    AppendClean(name, &origin);
   }
   return origin;
 }
