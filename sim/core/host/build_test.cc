@@ -188,6 +188,8 @@ TEST(HostBuild, DefaultProfileShape) {
     }
     EXPECT_LT(q.pa, 0xfd00000000ull) << "the AMD hole is never mapped";
   }
+  ASSERT_EQ(r.transition.size(), 3u);  // the used ranges below 4 GiB
+  EXPECT_EQ(r.transition[0].base, 0x1000000u);
   uint64_t identity = 0;
   for (const MapRequest& q : r.requests) identity += q.va == q.pa ? q.size : 0;
   EXPECT_EQ(identity, 0x1a00000 + 0x5000 + 0x10000 + 0x300000);
