@@ -151,8 +151,11 @@ TEST(HostBuild, EveryProfileOnEveryBundledMap) {
         EXPECT_EQ(mem.frames(), 0u);
         continue;
       }
-      for (const WindowReport& w : r.windows)
-        if (!w.error.empty()) EXPECT_NE(r.error.find(w.error), std::string::npos);
+      for (const WindowReport& w : r.windows) {
+        if (!w.error.empty()) {
+          EXPECT_NE(r.error.find(w.error), std::string::npos);
+        }
+      }
       const std::vector<Leaf> leaves = Leaves(r, mem);
       EXPECT_EQ(leaves.size(), r.totals.leaves[0] + r.totals.leaves[1] + r.totals.leaves[2]);
       EXPECT_EQ(r.table_frames.size(), r.totals.tables);
@@ -162,8 +165,9 @@ TEST(HostBuild, EveryProfileOnEveryBundledMap) {
           allocatable |= f >= region.base && f - region.base < region.size && IsAllocatable(region.kind);
         ASSERT_TRUE(allocatable && f >= kMiB) << std::hex << f;
         for (const map::UsedRange& u : m.used) ASSERT_FALSE(f + 4096 > u.base && f < u.base + u.size);
-        if (m.framebuffer)
+        if (m.framebuffer) {
           ASSERT_FALSE(f + 4096 > m.framebuffer->base && f < m.framebuffer->base + m.framebuffer->size);
+        }
       }
       bool overlap_free = true;
       for (size_t i = 1; i < r.requests.size(); ++i)
