@@ -132,7 +132,7 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
     out << line;
     by_type[r.type] += r.size;
   }
-  const char* size_names[] = {"4k", "2M", "1G"};
+  const char* size_names[] = {"4K", "2M", "1G"};
   for (int i = 0; i < 3; ++i) {
     uint64_t bytes = l.summary.leaves[i] << (12 + 9 * i);
     std::snprintf(line, sizeof line, "%s %s: %llu leaves, %s\n", ept ? "EPT" : "DirectMap", size_names[i],
