@@ -1,0 +1,326 @@
+// Range-based descent: each table on a request's path is visited once, and each
+// visit writes a whole run of entries in one loop. Never one walk per page.
+#include "sim/core/builder.h"
+
+#include "sim/core/formats.h"
+
+namespace bootmap::core {
+namespace {
+
+template <class T>
+constexpr T Min(T a, T b) { return a < b ? a : b; }
+
+template <class F>
+constexpr uint64_t Linear(uint64_t va) {
+  return va & ((uint64_t{1} << F::kVaBits) - 1);
+}
+
+// Everything a request must satisfy on its own.
+template <class F>
+Error Validate(const BuildOptions& o, const MapRequest& r, uint32_t index) {
+  constexpr uint64_t kPageMask = kFrameBytes - 1;
+  if (r.size == 0) return Fail(Status::kInvalidRequest, "empty request", index, r.va);
+  if ((r.va | r.pa | r.size) & kPageMask)
+    return Fail(Status::kInvalidRequest, "va, pa and size must be 4 KiB aligned", index, r.va);
+  if (r.max_level > kLevel1G)
+    return Fail(Status::kInvalidRequest, "largest page must be 4 KiB, 2 MiB or 1 GiB", index, r.va);
+  // SDM Vol. 3A 4.1.4: physical addresses are below 2^MAXPHYADDR.
+  const uint64_t phys_top = o.maxphyaddr >= 64 ? ~uint64_t{0} : uint64_t{1} << o.maxphyaddr;
+  if (r.pa >= phys_top || r.size > phys_top - r.pa)
+    return Fail(Status::kInvalidRequest, "physical range exceeds MAXPHYADDR", index, r.va);
+  constexpr uint64_t kSpace = uint64_t{1} << F::kVaBits;
+  if constexpr (F::kEpt) {
+    if (r.va >= kSpace || r.size > kSpace - r.va)
+      return Fail(Status::kInvalidRequest, "guest-physical range exceeds the EPT width", index,
+                  r.va);
+  } else {
+    // SDM Vol. 3A 3.3.7.1: canonical addresses; a range may not cross the hole.
+    constexpr uint64_t kHalf = kSpace / 2;
+    if (r.va < kHalf) {
+      if (r.size > kHalf - r.va)
+        return Fail(Status::kInvalidRequest, "range crosses the non-canonical hole", index, r.va);
+    } else if (r.va >= 0 - kHalf) {
+      if (r.size > 0 - r.va)
+        return Fail(Status::kInvalidRequest, "range wraps past the top of the address space",
+                    index, r.va);
+    } else {
+      return Fail(Status::kInvalidRequest, "non-canonical virtual address", index, r.va);
+    }
+  }
+  return {};
+}
+
+// kCommit = false: the dry run. It writes nothing, validates against existing entries,
+// and counts the tables the commit will allocate. A table that does not exist yet is
+// "virtual" (nullptr); since requests are sorted and disjoint after clipping, tables
+// are reached in address order at every level, so remembering the last counted block
+// per level is enough to count each new table exactly once.
+template <class F, bool kCommit>
+class Walker {
+ public:
+  using E = typename F::Entry;
+
+  Walker(const BuildOptions& o, const PhysWindow& w, FrameAllocator* a, BuildStats* s)
+      : options_(o), window_(w), allocator_(a), stats_(s) {
+    for (uint64_t& b : last_new_) b = ~uint64_t{0};
+  }
+
+  Error Run(uint64_t* root_pa, const MapRequest* requests, size_t count) {
+    uint64_t* root = nullptr;
+    bool fresh = false;
+    if (*root_pa == kNoRoot) {
+      if constexpr (kCommit) {
+        if (Error e = NewFrame(root_pa); !e.ok()) return e;
+        fresh = true;
+        root = window_.Table(*root_pa);
+      }
+      CountTable(nullptr);
+    } else {
+      root = window_.Table(*root_pa);
+    }
+    // Overlaps: the part of a request already covered by an earlier one must map
+    // identically and is skipped (SameMapping); anything else is a conflict.
+    uint32_t cover = kNoIndex;
+    uint64_t cover_end = 0;
+    for (size_t j = 0; j < count; ++j) {
+      const MapRequest& r = requests[j];
+      index_ = uint32_t(j);
+      if constexpr (!kCommit) {
+        if (Error e = Validate<F>(options_, r, index_); !e.ok()) return e;
+        if (j > 0 && r.va < requests[j - 1].va)
+          return Fail(Status::kInvalidRequest, "requests are not sorted by va", index_, r.va);
+      }
+      const uint64_t va = Linear<F>(r.va);
+      const uint64_t end = va + r.size;
+      uint64_t start = va;
+      if (cover != kNoIndex && va < cover_end) {
+        if (!SameMapping(r, requests[cover]))
+          return Fail(Status::kConflict, "overlaps a request that maps it differently", index_,
+                      r.va, cover);
+        start = cover_end;
+      }
+      if (cover == kNoIndex || end > cover_end) {
+        cover = index_;
+        cover_end = end;
+      }
+      if (start >= end) continue;
+      Begin(r);
+      if (Error e = Map<F::kLevels - 1>(root, fresh, start, end, r.pa + (start - va)); !e.ok())
+        return e;
+    }
+    return {};
+  }
+
+  uint64_t frames() const { return frames_; }
+
+ private:
+  void Begin(const MapRequest& r) {
+    LeafAttrs a;
+    a.writable = r.writable;
+    a.user = r.user;
+    a.nx = r.nx;
+    a.global = r.global;
+    a.type = r.type;
+    for (int l = 0; l <= kLevel1G; ++l) bits_[l] = E::LeafBits(l, a, options_.nx);
+    leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : kLevel2M);
+    win_ = (stats_ && r.window < stats_->window_count) ? &stats_->per_window[r.window] : nullptr;
+  }
+
+  void CountLeaves(int level, uint64_t n) {
+    if (!stats_) return;
+    stats_->total.leaves[level] += n;
+    if (win_) win_->leaves[level] += n;
+  }
+  void CountTable(LeafCounts* win) {
+    frames_ += 1;
+    if (!stats_) return;
+    stats_->total.tables += 1;
+    if (win) win->tables += 1;
+  }
+
+  Error NewFrame(uint64_t* pa) {
+    if (!allocator_->allocate(allocator_->ctx, pa))
+      return Fail(Status::kOutOfFrames, "frame allocator is empty", index_);
+    return {};
+  }
+
+  Error Conflict(uint64_t va) {
+    return Fail(Status::kConflict, "already mapped differently by an earlier build", index_,
+                va);
+  }
+
+  // Map [va, end) -> pa inside the table at level L (nullptr: virtual, dry run only).
+  // The level is a template argument so shifts are constants and no leaf path exists
+  // above 1 GiB.
+  template <int L>
+  Error Map(uint64_t* t, bool fresh, uint64_t va, uint64_t end, uint64_t pa) {
+    constexpr int kShift = LevelShift(L);
+    constexpr uint64_t kStep = uint64_t{1} << kShift;
+    while (va < end) {
+      const uint64_t i = (va >> kShift) & (kEntriesPerTable - 1);
+      if constexpr (L <= kLevel1G) {
+        if (L <= leaf_max_ && ((va | pa) & (kStep - 1)) == 0 && end - va >= kStep) {
+          const uint64_t n = Min<uint64_t>((end - va) >> kShift, kEntriesPerTable - i);
+          if (Error e = Leaves<L>(t, fresh, i, n, va, pa); !e.ok()) return e;
+          va += n << kShift;
+          pa += n << kShift;
+          continue;
+        }
+      }
+      if constexpr (L > 0) {
+        const uint64_t stop = Min<uint64_t>((va | (kStep - 1)) + 1, end);
+        if (Error e = Child<L>(t, fresh, i, va, stop, pa); !e.ok()) return e;
+        pa += stop - va;
+        va = stop;
+      }
+    }
+    return {};
+  }
+
+  // n leaves at slots i.. of a table at level L.
+  template <int L>
+  Error Leaves(uint64_t* t, bool fresh, uint64_t i, uint64_t n, uint64_t va, uint64_t pa) {
+    constexpr uint64_t kStep = LevelBytes(L);
+    uint64_t want = bits_[L] | pa;
+    if (t == nullptr || (kCommit && fresh)) {
+      // Nothing there yet (the slots of a request are its own: requests are disjoint).
+      if constexpr (kCommit) {
+        uint64_t* p = t + i;
+        for (uint64_t k = 0; k < n; ++k, want += kStep) p[k] = want;
+      }
+      CountLeaves(L, n);
+      return {};
+    }
+    uint64_t added = 0;
+    for (uint64_t k = 0; k < n; ++k, want += kStep, va += kStep, pa += kStep) {
+      const uint64_t e = t[i + k];
+      if (!E::IsPresent(e)) {
+        if constexpr (kCommit) t[i + k] = want;
+        ++added;
+      } else if (e == want) {
+        // Same mapping twice: a no-op.
+      } else if (L > 0 && !E::IsLeaf(L, e)) {
+        // An existing subtable: fill in below it instead.
+        if constexpr (L > 0) {
+          if (Error r = Map<L - 1>(window_.Table(E::TableAddress(e)), false, va, va + kStep, pa); !r.ok())
+            return r;
+        }
+      } else {
+        return Conflict(va);
+      }
+    }
+    CountLeaves(L, added);
+    return {};
+  }
+
+  // The part [va, end) of slot i goes through the child table below it.
+  template <int L>
+  Error Child(uint64_t* t, bool fresh, uint64_t i, uint64_t va, uint64_t end, uint64_t pa) {
+    uint64_t* child = nullptr;
+    bool child_fresh = false;
+    const uint64_t e = t ? t[i] : 0;
+    if (E::IsPresent(e)) {
+      if (E::IsLeaf(L, e)) return CoveredByLeaf(L, e, va, pa);
+      child = window_.Table(E::TableAddress(e));
+      child_fresh = fresh;  // below a table made in this commit, all is new
+    } else if constexpr (kCommit) {
+      uint64_t child_pa;
+      if (Error r = NewFrame(&child_pa); !r.ok()) return r;
+      t[i] = E::Table(child_pa);
+      child = window_.Table(child_pa);
+      child_fresh = true;
+      CountTable(win_);
+    } else {
+      const uint64_t block = va >> LevelShift(L);
+      if (last_new_[L - 1] != block) {
+        last_new_[L - 1] = block;
+        CountTable(win_);
+      }
+    }
+    return Map<L - 1>(child, child_fresh, va, end, pa);
+  }
+
+  // An existing large leaf already covers [va, ...): fine only if it is our mapping.
+  Error CoveredByLeaf(int level, uint64_t e, uint64_t va, uint64_t pa) {
+    if (level > kLevel1G) return Conflict(va);
+    const uint64_t base_pa = E::LeafAddress(level, e);
+    const uint64_t offset = va & (LevelBytes(level) - 1);
+    if (base_pa + offset == pa && e == (bits_[level] | base_pa)) return {};
+    return Conflict(va);
+  }
+
+  const BuildOptions& options_;
+  const PhysWindow& window_;
+  FrameAllocator* allocator_;
+  BuildStats* stats_;
+  uint64_t frames_ = 0;
+  uint32_t index_ = kNoIndex;
+  int leaf_max_ = 0;
+  uint64_t bits_[3] = {0, 0, 0};
+  LeafCounts* win_ = nullptr;
+  uint64_t last_new_[5];
+};
+
+template <class F>
+Result<uint64_t> SizeFor(const BuildOptions& o, const PhysWindow& w, uint64_t root_pa,
+                         const MapRequest* requests, size_t count, BuildStats* stats) {
+  Result<uint64_t> result;
+  Walker<F, false> walker(o, w, nullptr, stats);
+  result.error = walker.Run(&root_pa, requests, count);
+  result.value = walker.frames();
+  return result;
+}
+
+template <class F>
+Result<BuildOutput> BuildFor(const BuildOptions& o, const PhysWindow& w, FrameAllocator& a,
+                             uint64_t root_pa, const MapRequest* requests, size_t count,
+                             BuildStats* stats) {
+  Result<BuildOutput> result;
+  Result<uint64_t> size = SizeFor<F>(o, w, root_pa, requests, count, nullptr);
+  if (!size.ok()) {
+    result.error = size.error;
+    return result;
+  }
+  // Prepare: make sure the frames exist before anything is written.
+  if (a.reserve && !a.reserve(a.ctx, size.value)) {
+    result.error = Fail(Status::kOutOfFrames, "not enough free frames for the tables");
+    result.error.needed = size.value;
+    return result;
+  }
+  Walker<F, true> walker(o, w, &a, stats);
+  result.error = walker.Run(&root_pa, requests, count);
+  result.value.root_pa = root_pa;
+  result.value.frames = walker.frames();
+  if (result.ok() && walker.frames() != size.value) {
+    result.error = Fail(Status::kInternal, "sizing and build disagree");
+    result.error.needed = size.value;
+  }
+  return result;
+}
+
+}  // namespace
+
+Result<uint64_t> SizeTables(const BuildOptions& o, const PhysWindow& w, uint64_t root_pa,
+                            const MapRequest* requests, size_t count, BuildStats* stats) {
+  switch (o.paging) {
+    case Paging::kX86Level4: return SizeFor<X86Paging4>(o, w, root_pa, requests, count, stats);
+    case Paging::kX86Level5: return SizeFor<X86Paging5>(o, w, root_pa, requests, count, stats);
+    case Paging::kEptLevel4: return SizeFor<EptPaging4>(o, w, root_pa, requests, count, stats);
+    case Paging::kEptLevel5: return SizeFor<EptPaging5>(o, w, root_pa, requests, count, stats);
+  }
+  return {Fail(Status::kInvalidRequest, "unknown paging format"), 0};
+}
+
+Result<BuildOutput> BuildTables(const BuildOptions& o, const PhysWindow& w, FrameAllocator& a,
+                                uint64_t root_pa, const MapRequest* requests, size_t count,
+                                BuildStats* stats) {
+  switch (o.paging) {
+    case Paging::kX86Level4: return BuildFor<X86Paging4>(o, w, a, root_pa, requests, count, stats);
+    case Paging::kX86Level5: return BuildFor<X86Paging5>(o, w, a, root_pa, requests, count, stats);
+    case Paging::kEptLevel4: return BuildFor<EptPaging4>(o, w, a, root_pa, requests, count, stats);
+    case Paging::kEptLevel5: return BuildFor<EptPaging5>(o, w, a, root_pa, requests, count, stats);
+  }
+  return {Fail(Status::kInvalidRequest, "unknown paging format"), {}};
+}
+
+}  // namespace bootmap::core

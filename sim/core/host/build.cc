@@ -1,0 +1,345 @@
+#include "sim/core/host/build.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "sim/core/formats.h"
+#include "sim/core/frame_alloc.h"
+#include "sim/core/host/layout.h"
+
+namespace bootmap::core::host {
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string Bytes(uint64_t v) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  double d = double(v);
+  while (d >= 1024 && u < 6) d /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, d == uint64_t(d) ? "%.0f %s" : "%.1f %s", d, units[u]);
+  return buf;
+}
+
+const char* PlacementName(Placement p) {
+  switch (p) {
+    case Placement::kIdentity: return "identity";
+    case Placement::kOffset: return "offset";
+    case Placement::kLinear: return "linear";
+    case Placement::kAuto: return "auto";
+  }
+  return "?";
+}
+
+// The host's frame allocator: the core's policy, plus a record of what it handed out.
+struct RecordingAllocator {
+  RegionFrameAllocator inner;
+  std::vector<uint64_t>* frames;
+  uint64_t limit;
+  bool over_limit = false;
+  FrameAllocator Interface() {
+    FrameAllocator a;
+    a.ctx = this;
+    a.allocate = [](void* c, uint64_t* pa) {
+      auto* self = static_cast<RecordingAllocator*>(c);
+      if (!self->inner.Allocate(pa)) return false;
+      self->frames->push_back(*pa);
+      return true;
+    };
+    a.reserve = [](void* c, uint64_t n) {
+      auto* self = static_cast<RecordingAllocator*>(c);
+      self->over_limit = n > self->limit;
+      return !self->over_limit && self->inner.Reserve(n);
+    };
+    return a;
+  }
+};
+
+std::vector<OutputRegion> OutputMap(const std::vector<map::Region>& regions,
+                                    const std::vector<uint64_t>& frames) {
+  // Runs of consecutive frames (frames ascend).
+  std::vector<std::pair<uint64_t, uint64_t>> runs;
+  for (uint64_t f : frames) {
+    if (!runs.empty() && runs.back().second == f) runs.back().second += kFrameBytes;
+    else runs.push_back({f, f + kFrameBytes});
+  }
+  std::vector<OutputRegion> out;
+  size_t r = 0;
+  for (const map::Region& region : regions) {
+    const std::string kind(map::RegionKindName(region.kind));
+    uint64_t pos = region.base;
+    const unsigned __int128 end = region.end();
+    while (r < runs.size() && runs[r].second <= pos) ++r;
+    while (r < runs.size() && runs[r].first < end) {
+      if (runs[r].first > pos) out.push_back({pos, runs[r].first - pos, kind});
+      out.push_back({runs[r].first, runs[r].second - runs[r].first, "page-tables"});
+      pos = runs[r].second;
+      ++r;
+    }
+    if (pos < end) out.push_back({pos, uint64_t(end - pos), kind});
+  }
+  return out;
+}
+
+}  // namespace
+
+bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::string* error) {
+  out->clear();
+  if (!m.mtrr) return true;
+  const map::Mtrrs& mtrr = *m.mtrr;
+  const unsigned phys_bits = std::min<unsigned>(m.cpu.maxphyaddr, 52);
+  const uint64_t top = uint64_t{1} << phys_bits;
+  const uint64_t phys_mask = top - 1;
+  struct Var { uint64_t base, end; MemType type; };
+  std::vector<Var> vars;
+  for (size_t i = 0; i < mtrr.variable.size(); ++i) {
+    const map::MtrrVariable& v = mtrr.variable[i];
+    const uint64_t mask = v.mask & phys_mask & ~uint64_t{0xfff};
+    if (mask == 0) {
+      vars.push_back({0, top, v.type});
+      continue;
+    }
+    const uint64_t size = mask & (~mask + 1);  // lowest set bit
+    if ((mask | (size - 1)) != phys_mask) {
+      *error = "mtrr.variable[" + std::to_string(i) + "]: non-contiguous mask " + Hex(v.mask) + " is not supported";
+      return false;
+    }
+    const uint64_t base = v.base & mask;
+    vars.push_back({base, base + size, v.type});
+  }
+  std::vector<uint64_t> cuts = {0, top};
+  const bool fixed = !mtrr.fixed.empty();
+  if (fixed) cuts.push_back(1 << 20);
+  for (const map::MtrrRange& f : mtrr.fixed) cuts.insert(cuts.end(), {f.base, f.base + f.size});
+  for (const Var& v : vars) cuts.insert(cuts.end(), {v.base, v.end});
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  // SDM Vol. 3A 12.11.4.1: fixed ranges below 1 MiB; else matching variable ranges
+  // (one type, or UC if any is UC, or WT for WT+WB; other mixes are undefined: UC);
+  // else the default type.
+  auto type_at = [&](uint64_t a) {
+    if (fixed && a < (1u << 20)) {
+      for (const map::MtrrRange& f : mtrr.fixed)
+        if (a >= f.base && a - f.base < f.size) return f.type;
+      return mtrr.default_type;
+    }
+    bool any = false, uc = false, wt = false, wb = false, other = false;
+    MemType t = mtrr.default_type;
+    for (const Var& v : vars) {
+      if (a < v.base || a >= v.end) continue;
+      if (any && v.type != t) other = true;
+      any = true;
+      t = v.type;
+      uc |= v.type == MemType::kUC;
+      wt |= v.type == MemType::kWT;
+      wb |= v.type == MemType::kWB;
+    }
+    if (!any) return mtrr.default_type;
+    if (uc) return MemType::kUC;
+    if (!other) return t;
+    if (wt && wb) {
+      bool only = true;
+      for (const Var& v : vars)
+        if (a >= v.base && a < v.end) only &= v.type == MemType::kWT || v.type == MemType::kWB;
+      if (only) return MemType::kWT;
+    }
+    return MemType::kUC;
+  };
+  for (size_t i = 0; i + 1 < cuts.size() && cuts[i] < top; ++i) {
+    const uint64_t end = std::min(cuts[i + 1], top);
+    const MemType t = type_at(cuts[i]);
+    if (!out->empty() && out->back().type == t) out->back().size = end - out->back().base;
+    else out->push_back({cuts[i], end - cuts[i], t});
+  }
+  return true;
+}
+
+std::string DescribeRequest(const BuildResult& r, uint32_t index) {
+  if (index >= r.requests.size()) return "an earlier build";
+  const MapRequest& q = r.requests[index];
+  std::string window = q.window < r.windows.size() ? r.windows[q.window].name : "?";
+  return "request " + std::to_string(index) + " (window '" + window + "', va " + Hex(q.va) + "+" +
+         Hex(q.size) + " -> pa " + Hex(q.pa) + ")";
+}
+
+BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu::PhysMem* mem) {
+  BuildResult result;
+  auto bad = [&](std::string why) {
+    result.bad_input = true;
+    result.error = std::move(why);
+    return std::move(result);
+  };
+
+  // Layout: --layout, else --profile, else the map's own, else the default profile.
+  HostLayout layout;
+  if (!options.layout_file.empty()) {
+    if (std::string e = LoadLayoutFile(options.layout_file, &layout); !e.empty()) return bad(e);
+  } else if (!options.profile.empty()) {
+    if (!LoadProfile(options.profile, &layout)) {
+      std::string why = "unknown profile \"" + options.profile + "\" (profiles:";
+      for (std::string_view p : ProfileNames()) why += " " + std::string(p);
+      return bad(why + ")");
+    }
+  } else if (!m.layout_json.empty()) {
+    const std::string source = options.map_source.empty() ? m.name : options.map_source;
+    if (std::string e = ParseLayout(m.layout_json, source, "/layout", &layout); !e.empty()) return bad(e);
+  } else {
+    LoadProfile(kDefaultProfile, &layout);
+  }
+  result.profile = layout.profile;
+  result.paging = options.paging.value_or(layout.paging.value_or(Paging::kX86Level4));
+  if (PagingLevels(result.paging) == 5 && !IsEpt(result.paging) && !m.cpu.la57)
+    return bad("5-level paging needs a CPU with LA57 (the map's cpu.la57 is false)");
+  result.pat_msr = kPatMsr;
+
+  // The core's view of the map.
+  const map::NormalizedMap normalized = map::Normalize(m);
+  std::vector<RegionInfo> regions;
+  for (const map::Region& r : normalized.regions) regions.push_back({r.base, r.size, r.kind, r.efi_attributes});
+  std::string mtrr_error;
+  if (!MtrrTypeRanges(m, &result.mtrr_types, &mtrr_error)) return bad(mtrr_error);
+  std::vector<NamedRange> used;
+  for (const map::UsedRange& u : m.used) used.push_back({u.base, u.size, u.name.c_str()});
+  std::vector<PhysRange> transition = layout.transition;
+  if (!layout.has_transition) {
+    constexpr uint64_t k4G = uint64_t{1} << 32;
+    for (const map::UsedRange& u : m.used)
+      if (u.base < k4G) transition.push_back({u.base, std::min(u.size, k4G - u.base)});
+  }
+
+  PlanInput in;
+  in.regions = regions.data();
+  in.region_count = regions.size();
+  in.mtrr = result.mtrr_types.data();
+  in.mtrr_count = result.mtrr_types.size();
+  in.cpu = {m.cpu.maxphyaddr, m.cpu.page1gb, m.cpu.la57, m.cpu.nx};
+  in.paging = result.paging;
+  in.has_framebuffer = m.framebuffer.has_value();
+  if (m.framebuffer) in.framebuffer = {m.framebuffer->base, m.framebuffer->size};
+  in.used = used.data();
+  in.used_count = used.size();
+  in.layout = {layout.windows.data(), layout.windows.size(), transition.data(), transition.size()};
+  in.seed = options.seed;
+
+  // Plan. A window that cannot be placed (no slots, too many, outside the address
+  // space) is reported and left out, and the plan runs again without it.
+  std::vector<WindowPlacement> places(layout.windows.size());
+  std::vector<std::string> window_errors(layout.windows.size());
+  Result<size_t> planned;
+  const char* slot = PagingLevels(result.paging) == 5 ? "PML5" : "PML4";
+  const std::string slot_size = PagingLevels(result.paging) == 5 ? "256 TiB" : "512 GiB";
+  for (size_t round = 0; round <= layout.windows.size(); ++round) {
+    result.requests.resize(4 * regions.size() + 4 * used.size() + 64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      PlanOutput out{result.requests.data(), result.requests.size(), places.data()};
+      planned = Plan(in, &out);
+      if (planned.error.status != Status::kBufferTooSmall) break;
+      result.requests.resize(planned.error.needed);
+    }
+    const Error& e = planned.error;
+    if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
+        e.status != Status::kOutOfAddressSpace)
+      break;
+    const std::string name = "window '" + std::string(layout.windows[e.request].name) + "'";
+    const WindowPlacement& p = places[e.request];
+    if (e.status == Status::kNoSlots) {
+      window_errors[e.request] =
+          name + " needs " + std::to_string(e.needed) + " consecutive free " + slot + " slots of " + slot_size +
+          " (" + Bytes(e.address) + ") and no such run is free" +
+          (PagingLevels(result.paging) == 4 ? "; 5-level paging (--paging 5) has 256 TiB slots" : "");
+    } else if (e.status == Status::kTooManySlots) {
+      window_errors[e.request] = name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" +
+                                 Bytes(e.address) + ") but the layout allows at most " +
+                                 std::to_string(layout.windows[e.request].max_slots);
+    } else {
+      window_errors[e.request] = name + " would map pa " + Hex(p.pa_lo) + "-" + Hex(p.pa_hi - 1) + " at va " +
+                                 Hex(p.va_lo) + "-" + Hex(p.va_hi - 1) + ", outside the " +
+                                 std::to_string(PagingVaBits(result.paging)) + "-bit address space" +
+                                 (PagingLevels(result.paging) == 4 ? " (5-level paging: --paging 5)" : "");
+    }
+    Window& off = layout.windows[e.request];  // leave it out: it selects nothing now
+    off.sources = kSourceRegions;
+    off.kinds = 0;
+    off.whole_span = false;
+  }
+  for (size_t i = 0; i < layout.windows.size(); ++i) {
+    WindowReport w;
+    w.name = layout.windows[i].name;
+    w.placement = PlacementName(layout.windows[i].placement);
+    w.empty = places[i].empty;
+    w.place = places[i];
+    w.error = window_errors[i];
+    result.windows.push_back(w);
+  }
+  if (!planned.ok()) {
+    result.requests.clear();
+    const Error& e = planned.error;
+    const std::string name = e.request < result.windows.size() ? "window '" + result.windows[e.request].name + "'" : "layout";
+    result.bad_input = e.status == Status::kInvalidLayout;
+    result.error = name + ": " + e.reason;
+    return result;
+  }
+  result.requests.resize(planned.value);
+
+  // Frames: allocatable RAM >= 1 MiB, not used, not the framebuffer, below the ceiling.
+  std::vector<PhysRange> exclude;
+  for (const map::UsedRange& u : m.used) exclude.push_back({u.base, u.size});
+  if (m.framebuffer) exclude.push_back({m.framebuffer->base, m.framebuffer->size});
+  FramePolicy policy;
+  policy.regions = regions.data();
+  policy.region_count = regions.size();
+  policy.exclude = exclude.data();
+  policy.exclude_count = exclude.size();
+  policy.ceiling = options.frame_ceiling;
+  PhysWindow window{mem, [](void* c, uint64_t pa) {
+                      return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
+                    }};
+  RecordingAllocator recorder{RegionFrameAllocator(policy, window), &result.table_frames,
+                              options.max_table_frames};
+  FrameAllocator allocator = recorder.Interface();
+
+  BuildOptions build;
+  build.paging = result.paging;
+  build.page1gb = m.cpu.page1gb;
+  build.nx = m.cpu.nx;
+  build.maxphyaddr = m.cpu.maxphyaddr;
+  std::vector<LeafCounts> per_window(layout.windows.size());
+  BuildStats stats;
+  stats.per_window = per_window.data();
+  stats.window_count = uint32_t(per_window.size());
+  Result<BuildOutput> built =
+      core::BuildTables(build, window, allocator, kNoRoot, result.requests.data(), result.requests.size(), &stats);
+  for (size_t i = 0; i < per_window.size(); ++i) result.windows[i].counts = per_window[i];
+  result.totals = stats.total;
+  if (!built.ok()) {
+    const Error& e = built.error;
+    if (e.status == Status::kConflict) {
+      result.error = DescribeRequest(result, e.request) + " conflicts with " + DescribeRequest(result, e.other) +
+                     " at " + Hex(e.address);
+    } else if (e.status == Status::kOutOfFrames && recorder.over_limit) {
+      result.error = "the tables need " + std::to_string(e.needed) + " frames (" + Bytes(e.needed * kFrameBytes) +
+                     "), above the limit of " + std::to_string(options.max_table_frames) + " frames";
+    } else if (e.status == Status::kOutOfFrames) {
+      result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
+                     " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
+    } else {
+      result.error = std::string(StatusName(e.status)) + ": " + e.reason +
+                     (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");
+    }
+    return result;
+  }
+  result.root_pa = built.value.root_pa;
+  result.output_map = OutputMap(normalized.regions, result.table_frames);
+  result.built = true;
+  for (const std::string& e : window_errors)
+    if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
+  result.ok = result.error.empty();
+  return result;
+}
+
+}  // namespace bootmap::core::host

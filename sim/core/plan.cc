@@ -1,0 +1,358 @@
+#include "sim/core/plan.h"
+
+namespace bootmap::core {
+namespace {
+
+template <class T>
+constexpr T Min(T a, T b) { return a < b ? a : b; }
+template <class T>
+constexpr T Max(T a, T b) { return a > b ? a : b; }
+
+constexpr uint64_t kAllOnes = ~uint64_t{0};
+
+// End of [base, base + size), saturated at 2^64 - 1 (callers clip below 2^52 anyway).
+constexpr uint64_t SatEnd(uint64_t base, uint64_t size) {
+  return size > kAllOnes - base ? kAllOnes : base + size;
+}
+
+bool StrEq(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+
+enum class Src : uint8_t { kRegion, kHole, kFramebuffer, kUsed };
+
+struct Piece {
+  uint64_t base;
+  uint64_t end;
+  Src src;
+  RegionKind kind;
+  uint64_t efi;
+};
+
+struct Clip {
+  uint64_t lo;
+  uint64_t hi;
+};
+
+// Clips and rounds a selected range, then hands it on.
+template <class Fn>
+void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, RegionKind kind,
+          uint64_t efi, Fn&& fn) {
+  const uint64_t round = LevelBytes(w.round_level) - 1;
+  uint64_t lo = base & ~round;
+  uint64_t hi = SatEnd(base, size);
+  hi = hi > kAllOnes - round ? kAllOnes : (hi + round) & ~round;
+  lo = Max(lo, c.lo);
+  hi = Min(hi, c.hi);
+  if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
+}
+
+// Selected ranges that are not regions: framebuffer, used and transition ranges.
+template <class Fn>
+void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+  if ((w.sources & kSourceFramebuffer) && in.has_framebuffer)
+    Take(w, c, in.framebuffer.base, in.framebuffer.size, Src::kFramebuffer, RegionKind::kMmio, 0, fn);
+  if (w.sources & kSourceUsed) {
+    for (size_t i = 0; i < in.used_count; ++i) {
+      const NamedRange& u = in.used[i];
+      if (w.used_name == nullptr || StrEq(w.used_name, u.name))
+        Take(w, c, u.base, u.size, Src::kUsed, RegionKind::kLoader, 0, fn);
+    }
+  }
+  if (w.sources & kSourceTransition) {
+    for (size_t i = 0; i < in.layout.transition_count; ++i) {
+      const PhysRange& t = in.layout.transition[i];
+      Take(w, c, t.base, t.size, Src::kUsed, RegionKind::kLoader, 0, fn);
+    }
+  }
+}
+
+// Every piece a window maps, regions in address order; whole_span windows also get
+// the holes (addresses no region covers) between their regions.
+template <class Fn>
+void ForEachPiece(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+  const bool regions = (w.sources & kSourceRegions) != 0;
+  auto region_pieces = [&](Clip clip, bool holes, auto&& sink) {
+    uint64_t pos = clip.lo;
+    for (size_t i = 0; i < in.region_count; ++i) {
+      const RegionInfo& r = in.regions[i];
+      const uint64_t end = SatEnd(r.base, r.size);
+      if (holes && r.base > pos && pos < clip.hi)
+        sink(Piece{pos, Min(r.base, clip.hi), Src::kHole, RegionKind::kReserved, 0});
+      if (end > pos) pos = end;
+      if (regions && (w.kinds & KindBit(r.kind)))
+        Take(w, clip, r.base, r.size, Src::kRegion, r.kind, r.efi_attributes, sink);
+    }
+    if (holes && pos < clip.hi) sink(Piece{pos, clip.hi, Src::kHole, RegionKind::kReserved, 0});
+  };
+  if (!w.whole_span) {
+    region_pieces(c, false, fn);
+    ForEachOther(in, w, c, fn);
+    return;
+  }
+  uint64_t span_end = c.lo;
+  if (w.span_to_max) {
+    span_end = c.hi;
+  } else {
+    auto extend = [&](const Piece& p) { span_end = Max(span_end, p.end); };
+    region_pieces(c, false, extend);
+    ForEachOther(in, w, c, extend);
+  }
+  const Clip span{c.lo, span_end};
+  region_pieces(span, true, fn);
+  ForEachOther(in, w, span, fn);
+}
+
+MemType PieceType(const Window& w, const Piece& p) {
+  if (w.type_rule == TypeRule::kFixed) return w.fixed_type;
+  switch (p.src) {
+    case Src::kRegion: return TypeByKind(p.kind, p.efi);
+    case Src::kFramebuffer: return MemType::kWC;
+    case Src::kUsed: return MemType::kWB;
+    case Src::kHole: break;
+  }
+  return MemType::kUC;
+}
+
+// Smallest MTRR type boundary above `a` (kAllOnes if none).
+uint64_t NextBoundary(const PlanInput& in, uint64_t a) {
+  size_t lo = 0, hi = in.mtrr_count;  // first range with end > a
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (SatEnd(in.mtrr[mid].base, in.mtrr[mid].size) <= a) lo = mid + 1; else hi = mid;
+  }
+  if (lo == in.mtrr_count) return kAllOnes;
+  const TypeRange& t = in.mtrr[lo];
+  return t.base > a ? t.base : SatEnd(t.base, t.size);
+}
+bool IsBoundary(const PlanInput& in, uint64_t a) { return a != 0 && NextBoundary(in, a - 1) == a; }
+
+// Appends requests, merging each with the previous one when it simply extends it.
+class Emitter {
+ public:
+  Emitter(const PlanInput& in, PlanOutput* out) : in_(in), out_(out) {}
+
+  void Emit(const MapRequest& r) {
+    if (count_ > 0 && Extends(r)) {
+      const uint64_t end = Max(last_.va + last_.size, r.va + r.size);
+      last_.size = end - last_.va;
+      if (count_ <= out_->capacity) out_->requests[count_ - 1] = last_;
+      return;
+    }
+    last_ = r;
+    if (count_ < out_->capacity) out_->requests[count_] = r;
+    ++count_;
+  }
+  size_t count() const { return count_; }
+
+ private:
+  bool Extends(const MapRequest& r) const {
+    const uint64_t last_end = last_.va + last_.size;
+    return r.window == last_.window && r.max_level == last_.max_level && SameMapping(r, last_) &&
+           r.va >= last_.va && r.va <= last_end && !IsBoundary(in_, last_.pa + last_.size);
+  }
+
+  const PlanInput& in_;
+  PlanOutput* out_;
+  MapRequest last_;
+  size_t count_ = 0;
+};
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+constexpr int kSlots = kEntriesPerTable;
+
+// Virtual address of top-level slot s, sign-extended for IA-32e (SDM Vol. 3A 3.3.7.1).
+uint64_t SlotVa(Paging p, uint32_t s) {
+  const uint64_t va = uint64_t{s} << SlotShift(p);
+  const int bits = PagingVaBits(p);
+  if (!IsEpt(p) && (va >> (bits - 1)) & 1) return va | ~((uint64_t{1} << bits) - 1);
+  return va;
+}
+uint32_t SlotOf(Paging p, uint64_t va) {
+  const int bits = PagingVaBits(p);
+  return uint32_t((va & ((uint64_t{1} << bits) - 1)) >> SlotShift(p));
+}
+
+// Where a window's selection is clipped: its bounds and MAXPHYADDR; a whole span "to
+// the top" of an identity window also stops where the address space does.
+Clip WindowClip(const Window& w, Paging p, uint64_t phys_top) {
+  Clip c{w.min_addr, Min(w.max_addr, phys_top)};
+  if (w.whole_span && w.span_to_max && w.placement == Placement::kIdentity) {
+    const int bits = PagingVaBits(p) - (IsEpt(p) ? 0 : 1);
+    c.hi = Min(c.hi, uint64_t{1} << bits);
+  }
+  return c;
+}
+
+// A window placed at [va_lo, va_hi) (va_hi == 0: the top of the 64-bit space) must lie
+// in one canonical half (SDM Vol. 3A 3.3.7.1), or below 2^width for EPT.
+bool FitsAddressSpace(Paging p, uint64_t va_lo, uint64_t va_hi) {
+  const int bits = PagingVaBits(p);
+  if (IsEpt(p)) return va_hi != 0 && va_hi > va_lo && va_hi <= (uint64_t{1} << bits);
+  const uint64_t half = uint64_t{1} << (bits - 1);
+  if (va_lo < half) return va_hi > va_lo && va_hi <= half;
+  return va_lo >= 0 - half && (va_hi == 0 || va_hi > va_lo);
+}
+
+Error CheckWindow(const Window& w, uint32_t index) {
+  if (w.max_level > kLevel1G || w.round_level > kLevel1G)
+    return Fail(Status::kInvalidLayout, "page size must be 4 KiB, 2 MiB or 1 GiB", index);
+  if (w.min_addr >= w.max_addr)
+    return Fail(Status::kInvalidLayout, "min_addr must be below max_addr", index);
+  if (w.sources == 0) return Fail(Status::kInvalidLayout, "window selects nothing", index);
+  return {};
+}
+
+}  // namespace
+
+MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
+  if (!IsRamLike(kind)) return MemType::kUC;
+  // UEFI 2.10 7.2.3: the cacheability attributes the region supports; take the
+  // strongest one (WB > WT > WC > UC). No attributes (E820): RAM is WB.
+  constexpr uint64_t kUc = 1 << 0, kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;
+  if (efi_attributes == 0 || (efi_attributes & kWb)) return MemType::kWB;
+  if (efi_attributes & kWt) return MemType::kWT;
+  if (efi_attributes & kWc) return MemType::kWC;
+  (void)kUc;
+  return MemType::kUC;
+}
+
+Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
+  Result<size_t> result;
+  const Layout& layout = in.layout;
+  const Paging paging = in.paging;
+  const bool la57 = PagingLevels(paging) == 5;
+  const uint64_t phys_top = uint64_t{1} << (in.cpu.maxphyaddr > 52 ? 52 : in.cpu.maxphyaddr);
+
+  // 1. Extents and fixed placements.
+  bool occupied[kSlots] = {};
+  if (!IsEpt(paging)) {
+    for (int s = 0; s < kSlots / 2; ++s) occupied[s] = true;  // the low half (user space)
+    occupied[kSlots - 1] = true;  // the kernel image slot (0xffffffff80000000 lives here)
+  }
+  for (size_t wi = 0; wi < layout.window_count; ++wi) {
+    const Window& w = layout.windows[wi];
+    WindowPlacement& place = out->windows[wi];
+    place = WindowPlacement{};
+    if (Error e = CheckWindow(w, uint32_t(wi)); !e.ok()) return {e, 0};
+    const Clip clip = WindowClip(w, paging, phys_top);
+    uint64_t lo = kAllOnes, hi = 0;
+    ForEachPiece(in, w, clip, [&](const Piece& p) {
+      lo = Min(lo, p.base);
+      hi = Max(hi, p.end);
+    });
+    if (lo >= hi) continue;
+    place.empty = false;
+    place.pa_lo = lo;
+    place.pa_hi = hi;
+    const uint64_t base = (la57 && w.base_la57 != 0) ? w.base_la57 : w.base;
+    switch (w.placement) {
+      case Placement::kIdentity: place.offset = 0; break;
+      case Placement::kOffset: place.offset = base; break;
+      case Placement::kLinear: place.offset = base - lo; break;
+      case Placement::kAuto: continue;
+    }
+    place.va_lo = lo + place.offset;
+    place.va_hi = hi + place.offset;
+    if (!FitsAddressSpace(paging, place.va_lo, place.va_hi)) {
+      result.error = Fail(Status::kOutOfAddressSpace, "window does not fit in the address space",
+                          uint32_t(wi), place.va_lo);
+      return result;
+    }
+    place.first_slot = SlotOf(paging, place.va_lo);
+    place.slot_count = SlotOf(paging, place.va_hi - 1) - place.first_slot + 1;
+    for (uint32_t s = 0; s < place.slot_count; ++s) occupied[place.first_slot + s] = true;
+  }
+
+  // 2. Automatic offsets: a run of free top-level slots, aligned to the slot size so
+  // every page size stays usable (va and pa agree modulo 512 GiB / 256 TiB).
+  const int shift = SlotShift(paging);
+  const uint64_t slot_bytes = uint64_t{1} << shift;
+  for (size_t wi = 0; wi < layout.window_count; ++wi) {
+    const Window& w = layout.windows[wi];
+    WindowPlacement& place = out->windows[wi];
+    if (w.placement != Placement::kAuto || place.empty) continue;
+    const uint64_t first_pa_slot = place.pa_lo >> shift;
+    const uint64_t span = place.pa_hi - (first_pa_slot << shift);
+    const uint64_t need = (span >> shift) + ((span & (slot_bytes - 1)) != 0);
+    if (w.max_slots != 0 && need > w.max_slots) {
+      result.error = Fail(Status::kTooManySlots, "window needs more top-level slots than allowed",
+                          uint32_t(wi), span);
+      result.error.needed = need;
+      return result;
+    }
+    uint32_t candidates = 0;
+    uint32_t run = 0;
+    for (uint32_t s = 0; s < kSlots; ++s) {
+      run = occupied[s] ? 0 : run + 1;
+      if (run >= need) ++candidates;
+    }
+    if (candidates == 0) {
+      result.error = Fail(Status::kNoSlots, "no run of free top-level slots is large enough",
+                          uint32_t(wi), span);
+      result.error.needed = need;
+      return result;
+    }
+    uint32_t pick = in.seed == 0 ? 0 : uint32_t(SplitMix64(in.seed ^ (wi * 0x100000001b3ull)) % candidates);
+    uint32_t start = 0;
+    run = 0;
+    for (uint32_t s = 0; s < kSlots; ++s) {
+      run = occupied[s] ? 0 : run + 1;
+      if (run >= need && pick-- == 0) {
+        start = s + 1 - uint32_t(need);
+        break;
+      }
+    }
+    for (uint32_t s = 0; s < need; ++s) occupied[start + s] = true;
+    place.offset = SlotVa(paging, start) - (first_pa_slot << shift);
+    place.va_lo = place.pa_lo + place.offset;
+    place.va_hi = place.pa_hi + place.offset;
+    place.first_slot = start;
+    place.slot_count = uint32_t(need);
+  }
+
+  // 3. Requests, split at MTRR type boundaries so no leaf spans two types
+  // (SDM Vol. 3A 12.11.9, "Large page size considerations").
+  Emitter emit(in, out);
+  for (size_t wi = 0; wi < layout.window_count; ++wi) {
+    const Window& w = layout.windows[wi];
+    const WindowPlacement& place = out->windows[wi];
+    if (place.empty) continue;
+    const Clip clip = WindowClip(w, paging, phys_top);
+    ForEachPiece(in, w, clip, [&](const Piece& p) {
+      MapRequest r;
+      r.writable = w.writable;
+      r.user = w.user;
+      r.nx = w.nx && in.cpu.nx;
+      r.global = w.global;
+      r.type = PieceType(w, p);
+      r.max_level = w.max_level;
+      r.window = uint16_t(wi);
+      for (uint64_t a = p.base; a < p.end;) {
+        const uint64_t stop = Min(p.end, NextBoundary(in, a));
+        r.pa = a;
+        r.va = a + place.offset;
+        r.size = stop - a;
+        emit.Emit(r);
+        a = stop;
+      }
+    });
+  }
+  result.value = emit.count();
+  if (emit.count() > out->capacity) {
+    result.error = Fail(Status::kBufferTooSmall, "request buffer too small");
+    result.error.needed = emit.count();
+    return result;
+  }
+  SortRequests(out->requests, emit.count());
+  return result;
+}
+
+}  // namespace bootmap::core

@@ -1,0 +1,215 @@
+#include "sim/core/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+namespace bootmap::core {
+namespace {
+
+constexpr uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024, kTiB = kGiB * 1024;
+
+struct Planned {
+  Result<size_t> result;
+  std::vector<MapRequest> requests;
+  std::vector<WindowPlacement> windows;
+};
+
+Planned RunPlan(PlanInput in, std::vector<Window> windows, size_t capacity = 4096) {
+  Planned p;
+  in.layout.windows = windows.data();
+  in.layout.window_count = windows.size();
+  p.requests.resize(capacity);
+  p.windows.resize(windows.size());
+  PlanOutput out{p.requests.data(), capacity, p.windows.data()};
+  p.result = Plan(in, &out);
+  p.requests.resize(p.result.ok() ? p.result.value : 0);
+  return p;
+}
+
+Window DirectMap(uint32_t max_slots = 0) {
+  Window w;
+  w.name = "direct";
+  w.kinds = RamLikeKinds();
+  w.placement = Placement::kAuto;
+  w.max_slots = max_slots;
+  return w;
+}
+
+PlanInput WithRam(const std::vector<RegionInfo>* regions, uint8_t maxphyaddr = 52) {
+  PlanInput in;
+  in.regions = regions->data();
+  in.region_count = regions->size();
+  in.cpu.maxphyaddr = maxphyaddr;
+  return in;
+}
+
+// An `auto` window of exactly 512 GiB takes one PML4 slot; 4 KiB more takes two.
+TEST(Offset, SlotCountEdges) {
+  for (uint64_t size : {512 * kGiB, 512 * kGiB + 4 * kKiB}) {
+    std::vector<RegionInfo> regions = {{0, size, RegionKind::kUsable, 0}};
+    Planned p = RunPlan(WithRam(&regions), {DirectMap()});
+    ASSERT_TRUE(p.result.ok()) << p.result.error.reason;
+    EXPECT_EQ(p.windows[0].slot_count, size == 512 * kGiB ? 1u : 2u);
+    EXPECT_GE(p.windows[0].first_slot, 256u);
+    EXPECT_EQ(p.windows[0].offset % (512 * kGiB), 0u);
+    ASSERT_EQ(p.requests.size(), 1u);
+    EXPECT_EQ(p.requests[0].va, p.windows[0].va_lo);
+  }
+}
+
+// A window limited to one slot (bootloader 0.10) fails with the slots it needed.
+TEST(Offset, TooManySlotsForLegacyLimit) {
+  std::vector<RegionInfo> regions = {{0, kTiB, RegionKind::kUsable, 0}};
+  Planned p = RunPlan(WithRam(&regions), {DirectMap(1)});
+  EXPECT_EQ(p.result.error.status, Status::kTooManySlots);
+  EXPECT_EQ(p.result.error.needed, 2u);
+  EXPECT_EQ(p.result.error.request, 0u);
+}
+
+// When every kernel-half slot is taken no run exists; 5-level paging has room.
+TEST(Offset, AllSlotsUsedThen5Level) {
+  // 255 free kernel-half slots (256..510); a 255-slot window fits, a second one cannot.
+  std::vector<RegionInfo> regions = {{0, 255 * 512 * kGiB, RegionKind::kUsable, 0}};
+  Planned ok = RunPlan(WithRam(&regions), {DirectMap()});
+  ASSERT_TRUE(ok.result.ok()) << ok.result.error.reason;
+  EXPECT_EQ(ok.windows[0].first_slot, 256u);
+  EXPECT_EQ(ok.windows[0].slot_count, 255u);
+  Planned full = RunPlan(WithRam(&regions), {DirectMap(), DirectMap()});
+  EXPECT_EQ(full.result.error.status, Status::kNoSlots);
+  EXPECT_EQ(full.result.error.request, 1u);
+  EXPECT_EQ(full.result.error.needed, 255u);
+  PlanInput in5 = WithRam(&regions);
+  in5.paging = Paging::kX86Level5;
+  Planned five = RunPlan(in5, {DirectMap(), DirectMap()});
+  ASSERT_TRUE(five.result.ok()) << five.result.error.reason;
+  EXPECT_EQ(five.windows[0].slot_count, 1u);
+  EXPECT_NE(five.windows[0].first_slot, five.windows[1].first_slot);
+}
+
+// A seed picks among all fitting runs, the same way every time.
+TEST(Offset, SeedIsDeterministicAndVaries) {
+  std::vector<RegionInfo> regions = {{0, 8 * kGiB, RegionKind::kUsable, 0}};
+  std::set<uint64_t> offsets;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    PlanInput in = WithRam(&regions);
+    in.seed = seed;
+    Planned a = RunPlan(in, {DirectMap()});
+    Planned b = RunPlan(in, {DirectMap()});
+    ASSERT_TRUE(a.result.ok());
+    EXPECT_EQ(a.windows[0].offset, b.windows[0].offset);
+    EXPECT_EQ(a.requests[0].va, b.requests[0].va);
+    offsets.insert(a.windows[0].offset);
+  }
+  EXPECT_GT(offsets.size(), 8u);
+}
+
+// Slots taken by fixed windows and the kernel-image slot are never chosen.
+TEST(Offset, AvoidsFixedWindowsAndKernelSlot) {
+  std::vector<RegionInfo> regions = {{0, 4 * kGiB, RegionKind::kUsable, 0}};
+  Window fixed = DirectMap();
+  fixed.placement = Placement::kOffset;
+  fixed.base = 0xffff800000000000ull;  // slot 256
+  for (uint64_t seed = 0; seed < 64; ++seed) {
+    PlanInput in = WithRam(&regions);
+    in.seed = seed;
+    Planned p = RunPlan(in, {fixed, DirectMap()});
+    ASSERT_TRUE(p.result.ok());
+    EXPECT_NE(p.windows[1].first_slot, 256u);
+    EXPECT_NE(p.windows[1].first_slot, 511u);
+  }
+}
+
+// Requests never span an MTRR type boundary, even inside one region.
+TEST(Plan, SplitsAtMtrrBoundaries) {
+  std::vector<RegionInfo> regions = {{0, 8 * kGiB, RegionKind::kUsable, 0}};
+  std::vector<TypeRange> mtrr = {{0, 3 * kGiB + 2 * kMiB, MemType::kWB},
+                                 {3 * kGiB + 2 * kMiB, kGiB - 2 * kMiB, MemType::kUC},
+                                 {4 * kGiB, 4 * kGiB, MemType::kWB}};
+  PlanInput in = WithRam(&regions);
+  in.mtrr = mtrr.data();
+  in.mtrr_count = mtrr.size();
+  Window id;
+  id.kinds = kAllKinds;
+  Planned p = RunPlan(in, {id});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 3u);
+  for (const MapRequest& r : p.requests)
+    for (const TypeRange& t : mtrr)
+      EXPECT_FALSE(r.pa < t.base + t.size && t.base < r.pa + r.size &&
+                   !(t.base <= r.pa && r.pa + r.size <= t.base + t.size));
+}
+
+// Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
+TEST(Plan, TypeRule) {
+  EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);
+  EXPECT_EQ(TypeByKind(RegionKind::kRuntimeData, 1 | 2), MemType::kWC);
+  EXPECT_EQ(TypeByKind(RegionKind::kMmio, 0), MemType::kUC);
+  std::vector<RegionInfo> regions = {{0, kGiB, RegionKind::kUsable, 0},
+                                     {kGiB, kGiB, RegionKind::kMmio, 0}};
+  PlanInput in = WithRam(&regions);
+  in.has_framebuffer = true;
+  in.framebuffer = {0x80000000ull + 0x1000, 0x300000};  // not page... rounded
+  Window fb;
+  fb.sources = kSourceFramebuffer;
+  Window all;
+  all.kinds = kAllKinds;
+  all.placement = Placement::kOffset;
+  all.base = 0xffff800000000000ull;
+  Planned p = RunPlan(in, {all, fb});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 3u);
+  EXPECT_EQ(p.requests[0].type, MemType::kWC);  // identity framebuffer sorts first
+  EXPECT_EQ(p.requests[1].type, MemType::kWB);
+  EXPECT_EQ(p.requests[2].type, MemType::kUC);
+}
+
+// Whole-span windows include holes; regions-only windows never do.
+TEST(Plan, WholeSpanCoversHoles) {
+  std::vector<RegionInfo> regions = {{0, kGiB, RegionKind::kUsable, 0},
+                                     {3 * kGiB, kGiB, RegionKind::kReserved, 0}};
+  Window only;
+  only.kinds = kAllKinds;
+  Window whole = only;
+  whole.whole_span = true;
+  whole.type_rule = TypeRule::kFixed;
+  Planned a = RunPlan(WithRam(&regions), {only});
+  Planned b = RunPlan(WithRam(&regions), {whole});
+  ASSERT_TRUE(a.result.ok() && b.result.ok());
+  uint64_t sa = 0, sb = 0;
+  for (auto& r : a.requests) sa += r.size;
+  for (auto& r : b.requests) sb += r.size;
+  EXPECT_EQ(sa, 2 * kGiB);
+  EXPECT_EQ(sb, 4 * kGiB);
+  ASSERT_EQ(b.requests.size(), 1u);  // one fixed type: merged
+}
+
+// A short buffer reports the capacity needed; retrying with it succeeds.
+TEST(Plan, BufferTooSmallReportsNeeded) {
+  std::vector<RegionInfo> regions;
+  for (int i = 0; i < 10; ++i) regions.push_back({uint64_t(i) * 2 * kMiB, kMiB, RegionKind::kUsable, 0});
+  Window id;
+  id.kinds = kAllKinds;
+  Planned small = RunPlan(WithRam(&regions), {id}, 3);
+  EXPECT_EQ(small.result.error.status, Status::kBufferTooSmall);
+  EXPECT_EQ(small.result.error.needed, 10u);
+  Planned enough = RunPlan(WithRam(&regions), {id}, 10);
+  ASSERT_TRUE(enough.result.ok());
+  EXPECT_EQ(enough.requests.size(), 10u);
+}
+
+// A page size above 1 GiB in a layout is rejected, naming the window.
+TEST(Plan, InvalidWindow) {
+  std::vector<RegionInfo> regions = {{0, kGiB, RegionKind::kUsable, 0}};
+  Window w;
+  w.kinds = kAllKinds;
+  Window bad = w;
+  bad.max_level = 3;
+  Planned p = RunPlan(WithRam(&regions), {w, bad});
+  EXPECT_EQ(p.result.error.status, Status::kInvalidLayout);
+  EXPECT_EQ(p.result.error.request, 1u);
+}
+
+}  // namespace
+}  // namespace bootmap::core

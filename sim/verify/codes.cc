@@ -1,0 +1,41 @@
+#include "sim/verify/codes.h"
+
+namespace bootmap::verify {
+namespace {
+
+struct Entry {
+  std::string_view name, summary;
+};
+constexpr Entry kEntries[kCodeCount] = {
+    {"unmapped", "an expected byte is not mapped"},
+    {"wrong-pa", "mapped to another physical address than requested"},
+    {"unexpected-mapping", "mapped although no window asked for it"},
+    {"wrong-writable", "writability differs from the request"},
+    {"wrong-user", "user/supervisor differs from the request"},
+    {"wrong-exec", "executability differs from the request"},
+    {"write-exec", "writable and executable"},
+    {"wrong-memtype", "effective memory type differs from the request"},
+    {"large-page-spans-types", "a large page covers MTRR ranges or regions of different memory types"},
+    {"cacheable-non-ram", "a hole, reserved or MMIO range is mapped cacheable"},
+    {"reserved-bits", "a present entry has reserved bits set"},
+    {"table-outside-ram", "a table frame lies outside usable RAM"},
+    {"table-overlaps-used", "a table frame overlaps a used range"},
+    {"table-overlaps-framebuffer", "a table frame overlaps the framebuffer"},
+    {"table-shared", "a table frame is reached twice"},
+    {"table-unreported", "a table frame is missing from the output memory map"},
+    {"slot-collision", "two windows with different offsets share a top-level slot"},
+    {"non-canonical", "a window lies outside the canonical address space"},
+    {"transition-broken", "a transition range is not mapped identically in the old and new tables"},
+    {"blanket-identity", "identity mapping far beyond what the switch needs"},
+    {"leaves-not-minimal", "more leaf entries than the proven minimum"},
+    {"tables-not-minimal", "more table frames than the leaves need"},
+    {"spot-walk-mismatch", "a page walk disagrees with the enumeration or the expectation"},
+    {"enumeration-failed", "the table enumeration stopped at a budget"},
+};
+
+}  // namespace
+
+std::string_view CodeName(Code c) { return kEntries[static_cast<int>(c)].name; }
+std::string_view CodeSummary(Code c) { return kEntries[static_cast<int>(c)].summary; }
+
+}  // namespace bootmap::verify

@@ -1,0 +1,116 @@
+// The oracle: expected mappings against what the emulator finds in a table tree.
+// It reads tables only through sim/emu (Enumerate for the whole picture, Translate for
+// spot walks) and the map model; it never uses the builder's code.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/emu/ept.h"
+#include "sim/emu/paging.h"
+#include "sim/map/memory_map.h"
+#include "sim/map/normalize.h"
+#include "sim/verify/codes.h"
+
+namespace bootmap::verify {
+
+inline constexpr uint64_t k4K = uint64_t{1} << 12;
+inline constexpr uint64_t k2M = uint64_t{1} << 21;
+inline constexpr uint64_t k1G = uint64_t{1} << 30;
+
+enum class Format : uint8_t { kIa32e4, kIa32e5, kEpt4, kEpt5 };
+constexpr bool IsEpt(Format f) { return f == Format::kEpt4 || f == Format::kEpt5; }
+constexpr int Levels(Format f) { return (f == Format::kIa32e5 || f == Format::kEpt5) ? 5 : 4; }
+const char* FormatName(Format f);  // "4", "5", "ept", "ept5"
+
+// One expected mapping: [va, va + size) -> [pa, pa + size). For EPT, va is guest-physical.
+struct Expected {
+  uint64_t va = 0, pa = 0, size = 0;
+  bool writable = false, user = false, nx = false;
+  MemType type = MemType::kWB;  // the PAT type (IA-32e) or EPT type asked for
+  uint64_t max_page = k1G;      // largest page allowed (4 KiB, 2 MiB or 1 GiB)
+  uint16_t window = 0;          // index into Input::windows
+};
+
+struct Range {
+  uint64_t base = 0, size = 0;
+};
+
+struct OutputRegion {
+  uint64_t base = 0, size = 0;
+  bool page_tables = false;  // marked as holding page tables
+};
+
+struct Input {
+  Format format = Format::kIa32e4;
+  emu::PhysMem* mem = nullptr;  // walks do not write (no A/D updates)
+  emu::CpuState cpu;            // IA-32e: CR3, PAT, EFER.NXE, CR4.LA57, MAXPHYADDR, 1 GiB pages
+  emu::EptState ept;            // EPT: EPTP, capabilities
+  map::MemoryMap map;           // CPU facts, MTRRs, framebuffer, used ranges
+  std::vector<map::Region> regions;  // the normalised map
+  std::vector<Expected> expected;    // any order; overlaps must agree
+  std::vector<std::string> windows;  // names, by Expected::window
+  std::vector<Range> transition;     // physical ranges live across the CR3 switch
+  std::optional<std::vector<uint64_t>> table_frames;   // frames the builder says it used
+  std::optional<std::vector<OutputRegion>> output_map; // the memory map handed on
+  std::optional<emu::CpuState> old_tables;  // tables before the switch; none: identity (firmware)
+};
+
+struct Options {
+  size_t max_listed = 20;         // violations kept with messages (all are counted)
+  uint64_t seed = 1;              // spot-walk sample
+  uint32_t samples = 1024;        // random spot walks
+  uint32_t max_boundary_walks = 1 << 16;  // runs/expectations whose boundaries are walked
+  std::vector<uint64_t> extra_walks;     // addresses walked in addition
+  uint64_t blanket_identity_bytes = k1G;  // unneeded identity mapping reported from this size
+  emu::EnumerateOptions budgets;
+};
+
+struct Violation {
+  Code code = Code::kUnmapped;
+  uint64_t va = 0, pa = 0;
+  std::string message;
+};
+
+struct Report {
+  bool verified = false;  // no violation at all
+  std::string error;      // bad input (e.g. expected mappings that conflict): nothing verified
+  std::vector<Violation> violations;  // the first Options::max_listed, in check order
+  uint64_t violation_count = 0;
+  std::array<uint64_t, kCodeCount> by_code{};
+  std::array<uint64_t, 3> leaves{};          // 4 KiB, 2 MiB, 1 GiB leaves found
+  std::array<uint64_t, 3> minimal_leaves{};  // greedy largest aligned pages for the expectation
+  uint64_t table_pages = 0;          // table frames reached from the root
+  uint64_t minimal_table_pages = 0;  // for the minimal leaves
+  uint64_t needed_table_pages = 0;   // for the leaves present
+  uint64_t runs = 0, walks = 0;
+  uint64_t expected_bytes = 0, mapped_bytes = 0;
+  std::vector<uint64_t> table_frames;  // reached from the root, ascending
+  uint64_t leaf_total() const { return leaves[0] + leaves[1] + leaves[2]; }
+  uint64_t minimal_total() const { return minimal_leaves[0] + minimal_leaves[1] + minimal_leaves[2]; }
+};
+
+Report Verify(const Input& input, const Options& options = {});
+
+// A leaf run as the verifier compares it (IA-32e or EPT, from the emulator).
+struct Leaf {
+  uint64_t va = 0, size = 0, pa = 0, page_size = 0;
+  bool writable = false, user = false, exec = false;
+  MemType type = MemType::kUC;
+};
+// A walk's answer, or the enumeration's for the same address.
+struct Probe {
+  bool mapped = false;
+  uint64_t pa = 0, page_size = 0;
+  bool writable = false, user = false, exec = false;
+  MemType type = MemType::kUC;
+  bool operator==(const Probe&) const = default;
+};
+// What the enumeration `runs` (ascending va) says about va.
+Probe ProbeRuns(const std::vector<Leaf>& runs, uint64_t va);
+// A page walk of va through the emulator.
+Probe Walk(const Input& input, uint64_t va);
+
+}  // namespace bootmap::verify

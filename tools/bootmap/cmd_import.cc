@@ -1,0 +1,201 @@
+// bootmap import: a dumped firmware memory map (dmesg, efi=debug, UEFI Shell memmap, sysfs,
+// Xen, QEMU fw_cfg etc/e820, multiboot2) -> a map file, entries as the firmware said them.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "sim/io/import/import.h"
+#include "sim/io/import/text_util.h"
+#include "sim/io/map_json.h"
+#include "tools/bootmap/command.h"
+
+namespace bootmap::cli {
+namespace {
+
+struct ImportArgs {
+  std::string format = "auto";
+  std::string input;
+  std::string output;
+  std::string name;
+  std::string origin;
+  std::string cpu;
+  bool strict = false;
+};
+
+// "vendor=amd,maxphyaddr=40,page1gb=false" -> CpuFacts fields.
+bool ParseCpu(std::string_view text, map::CpuFacts* cpu, std::string* why) {
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = importer::Trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      *why = "--cpu: expected KEY=VALUE, got \"" + std::string(item) + "\"";
+      return false;
+    }
+    std::string_view key = item.substr(0, eq);
+    std::string_view value = item.substr(eq + 1);
+    auto flag = [&](bool* out) {
+      if (value == "true" || value == "1") return *out = true, true;
+      if (value == "false" || value == "0") return *out = false, true;
+      *why = "--cpu: " + std::string(key) + " must be true or false";
+      return false;
+    };
+    if (key == "vendor") {
+      if (value == "intel") {
+        cpu->vendor = map::CpuVendor::kIntel;
+      } else if (value == "amd") {
+        cpu->vendor = map::CpuVendor::kAmd;
+      } else if (value == "unknown") {
+        cpu->vendor = map::CpuVendor::kUnknown;
+      } else {
+        *why = "--cpu: vendor must be intel, amd or unknown";
+        return false;
+      }
+    } else if (key == "maxphyaddr") {
+      uint64_t v = 0;
+      // SDM Vol. 3A 4.1.4: MAXPHYADDR is at most 52.
+      if (!importer::ParseNumberAll(value, &v) || v < 32 || v > 52) {
+        *why = "--cpu: maxphyaddr must be 32..52";
+        return false;
+      }
+      cpu->maxphyaddr = static_cast<uint8_t>(v);
+    } else if (key == "page1gb") {
+      if (!flag(&cpu->page1gb)) return false;
+    } else if (key == "la57") {
+      if (!flag(&cpu->la57)) return false;
+    } else if (key == "nx") {
+      if (!flag(&cpu->nx)) return false;
+    } else {
+      *why = "--cpu: unknown key \"" + std::string(key) +
+             "\" (vendor, maxphyaddr, page1gb, la57, nx)";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ReadInput(const std::string& path, uint64_t limit, std::string* out, std::string* why) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      *why = path + ": cannot open";
+      return false;
+    }
+    in = &file;
+  }
+  std::string data;
+  char buf[1 << 16];
+  while (in->read(buf, sizeof buf) || in->gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in->gcount()));
+    if (data.size() > limit) {
+      *why = (path == "-" ? std::string("<stdin>") : path) + ": input is larger than " +
+             std::to_string(limit) + " bytes";
+      return false;
+    }
+  }
+  if (in->bad()) {
+    *why = path + ": read error";
+    return false;
+  }
+  *out = std::move(data);
+  return true;
+}
+
+std::string DefaultName(const std::string& input) {
+  if (input == "-") return "stdin";
+  std::filesystem::path p(input);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.stem().string();
+}
+
+int Run(const ImportArgs& args) {
+  auto format = importer::FormatFromName(args.format);
+  if (!format) return BadInput("--format: unknown format \"" + args.format + "\"");
+  importer::ImportOptions options;
+  options.strict = args.strict;
+  options.source = args.input == "-" ? "<stdin>" : args.input;
+
+  importer::ImportResult result;
+  std::error_code ec;
+  if (args.input != "-" && std::filesystem::is_directory(args.input, ec)) {
+    if (*format != importer::Format::kAuto && *format != importer::Format::kSysfs) {
+      return BadInput(args.input + ": a directory is read as sysfs (/sys/firmware/memmap) only");
+    }
+    result = importer::ImportSysfsDir(args.input, options);
+  } else {
+    std::string data, why;
+    if (!ReadInput(args.input, options.max_input_bytes, &data, &why)) return BadInput(why);
+    result = importer::Import(data, *format, options);
+  }
+  for (const std::string& w : result.warnings) std::cerr << "bootmap: warning: " << w << "\n";
+  if (!result.ok) return BadInput(result.error);
+
+  map::MemoryMap& m = result.map;
+  m.name = args.name.empty() ? DefaultName(args.input) : args.name;
+  if (!args.origin.empty()) m.origin = args.origin;
+  std::string why;
+  if (!args.cpu.empty() && !ParseCpu(args.cpu, &m.cpu, &why)) return BadInput(why);
+
+  std::string text = io::SaveMap(m);
+  // What import writes must load: check it with the map-file loader itself.
+  map::MemoryMap reloaded;
+  io::LoadResult check = io::ParseMap(text, args.output.empty() ? "<stdout>" : args.output, &reloaded);
+  if (!check.ok) return BadInput(check.error);
+  if (args.output.empty() || args.output == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return std::cout ? kExitOk : BadInput("<stdout>: write error");
+  }
+  // Write beside the target, then rename: never a half-written map file.
+  std::string tmp = args.output + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::remove(tmp.c_str());
+      return BadInput(args.output + ": cannot write");
+    }
+  }
+  std::filesystem::rename(tmp, args.output, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return BadInput(args.output + ": cannot write: " + ec.message());
+  }
+  std::cerr << "bootmap: imported " << m.e820.size() << " E820 entries and " << m.efi.size()
+            << " EFI descriptors (" << importer::FormatName(result.format) << ") into "
+            << args.output << "\n";
+  return kExitOk;
+}
+
+void Setup(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ImportArgs>();
+  app.add_option("--format", args->format,
+                 "auto|dmesg|efi-debug|uefi-shell|sysfs|xen|fw-cfg|multiboot2")
+      ->capture_default_str();
+  app.add_option("input", args->input, "dump file, /sys/firmware/memmap directory, or - for stdin")
+      ->required();
+  app.add_option("-o,--output", args->output, "map file to write (default: stdout)");
+  app.add_option("--name", args->name, "map name (default: the input's file name stem)");
+  app.add_option("--origin", args->origin,
+                 "origin text (default: the dump's leading # comment lines, else the format and file name)");
+  app.add_option("--cpu", args->cpu,
+                 "CPU facts the dump implies: vendor=intel|amd,maxphyaddr=N,page1gb=,la57=,nx=");
+  app.add_flag("--strict", args->strict, "any unrecognised line inside a map is an error");
+  app.callback([args, exit_code] { *exit_code = Run(*args); });
+}
+
+[[maybe_unused]] const bool registered = RegisterCommand(
+    "import", "convert a dumped firmware memory map (dmesg, efi=debug, UEFI Shell, sysfs, Xen, "
+              "fw_cfg, multiboot2) into a map file",
+    &Setup);
+
+}  // namespace
+}  // namespace bootmap::cli

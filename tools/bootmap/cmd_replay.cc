@@ -1,0 +1,188 @@
+// bootmap replay MAP [--profile P | --layout FILE] [--paging 4|5|ept|ept5] [--seed N] [--runs N] [--json]
+// Load, plan, size, build (timed), verify, report. Exit 0 verified, 1 violations, 2 bad input.
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sim/core/host/layout.h"
+#include "sim/io/json_util.h"
+#include "sim/io/map_json.h"
+#include "sim/map/format.h"
+#include "tools/bootmap/command.h"
+#include "tools/bootmap/replay_pipeline.h"
+
+namespace bootmap::cli {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+struct Args {
+  std::string map_file, profile, layout_file, paging, seed = "0";
+  int runs = 5;
+  size_t max_listed = 20;
+  bool json = false;
+};
+
+ojson Leaves(const uint64_t* l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; }
+
+// The replay --json contract (tools/bootmap/REPLAY_JSON.md).
+ojson ToJson(const std::string& file, const ReplayResult& r) {
+  ojson j;
+  j["map"] = file;
+  j["profile"] = r.build.profile.empty() ? "(layout)" : r.build.profile;
+  j["paging"] = PagingArg(r.build.paging);
+  j["verified"] = r.built && r.report.verified;
+  if (!r.built) j["error"] = r.error;
+  ojson v = ojson::array();
+  for (const verify::Violation& x : r.report.violations)
+    v.push_back({{"code", verify::CodeName(x.code)}, {"message", x.message}, {"va", Hex(x.va)}, {"pa", Hex(x.pa)}});
+  j["violations"] = v;
+  j["violation_count"] = r.report.violation_count;
+  ojson by = ojson::object();
+  for (int c = 0; c < verify::kCodeCount; ++c)
+    if (r.report.by_code[c]) by[std::string(verify::CodeName(verify::Code(c)))] = r.report.by_code[c];
+  j["violations_by_code"] = by;
+  j["leaves"] = Leaves(r.report.leaves.data());
+  j["minimal_leaves"] = Leaves(r.report.minimal_leaves.data());
+  j["leaf_gap"] = r.report.leaf_total() > r.report.minimal_total() ? r.report.leaf_total() - r.report.minimal_total() : 0;
+  j["table_pages"] = r.report.table_pages;
+  j["minimal_table_pages"] = r.report.minimal_table_pages;
+  j["table_bytes"] = r.report.table_pages * 4096;
+  j["build_ns"] = r.build_ns;
+  j["build_ns_runs"] = r.build_ns_runs;
+  j["verify_ns"] = r.verify_ns;
+  j["spot_walks"] = r.report.walks;
+  j["root"] = Hex(r.build.root_pa);
+  ojson windows = ojson::array();
+  for (const auto& w : r.build.windows) {
+    ojson o{{"name", w.name}, {"placement", w.placement}, {"empty", w.empty}};
+    if (!w.empty) {
+      o["va"] = Hex(w.place.va_lo);
+      o["va_end"] = Hex(w.place.va_hi);
+      o["pa"] = Hex(w.place.pa_lo);
+      o["pa_end"] = Hex(w.place.pa_hi);
+    }
+    o["leaves"] = Leaves(w.counts.leaves);
+    o["table_pages"] = w.counts.tables;
+    windows.push_back(o);
+  }
+  j["windows"] = windows;
+  return j;
+}
+
+std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed) {
+  std::ostringstream o;
+  char line[320];
+  const auto& b = r.build;
+  o << file << ": profile " << (b.profile.empty() ? "(custom layout)" : b.profile) << ", " << PagingName(b.paging)
+    << ", seed " << seed << "\n";
+  std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-29s %10s %7s %5s %7s\n", "window", "placement", "virtual range",
+                "physical source", "4K", "2M", "1G", "tables");
+  o << line;
+  for (const auto& w : b.windows) {
+    if (w.empty) {
+      std::snprintf(line, sizeof line, "%-18s %-9s (selects nothing)\n", w.name.c_str(), w.placement.c_str());
+    } else {
+      const std::string va = Hex(w.place.va_lo, 16) + "-" + Hex(w.place.va_hi - 1, 16);
+      const std::string pa = Hex(w.place.pa_lo, 12) + "-" + Hex(w.place.pa_hi - 1, 12);
+      std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-29s %10llu %7llu %5llu %7llu\n", w.name.c_str(),
+                    w.placement.c_str(), va.c_str(), pa.c_str(), (unsigned long long)w.counts.leaves[0],
+                    (unsigned long long)w.counts.leaves[1], (unsigned long long)w.counts.leaves[2],
+                    (unsigned long long)w.counts.tables);
+    }
+    o << line;
+  }
+  const verify::Report& v = r.report;
+  std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-29s %10llu %7llu %5llu %7llu\n", "total (found)", "", "", "",
+                (unsigned long long)v.leaves[0], (unsigned long long)v.leaves[1], (unsigned long long)v.leaves[2],
+                (unsigned long long)v.table_pages);
+  o << line;
+  std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-29s %10llu %7llu %5llu %7llu\n", "minimum", "", "", "",
+                (unsigned long long)v.minimal_leaves[0], (unsigned long long)v.minimal_leaves[1],
+                (unsigned long long)v.minimal_leaves[2], (unsigned long long)v.minimal_table_pages);
+  o << line;
+  const uint64_t gap = v.leaf_total() > v.minimal_total() ? v.leaf_total() - v.minimal_total() : 0;
+  o << "leaves " << v.leaf_total() << ", minimum " << v.minimal_total() << ", gap " << gap << "; table pages "
+    << v.table_pages << " (" << map::HumanSize(v.table_pages * 4096) << "), minimum " << v.minimal_table_pages << "\n";
+  std::snprintf(line, sizeof line, "build: median %.1f us of %zu runs; verification %.1f us (%llu runs, %llu spot walks)\n",
+                r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
+                (unsigned long long)v.walks);
+  o << line;
+  if (v.verified) {
+    o << "verified: every expected byte translates as asked, nothing else is mapped\n";
+  } else {
+    o << "NOT VERIFIED: " << v.violation_count << " violation" << (v.violation_count == 1 ? "" : "s") << " (";
+    bool first = true;
+    for (int c = 0; c < verify::kCodeCount; ++c) {
+      if (!v.by_code[c]) continue;
+      o << (first ? "" : ", ") << verify::CodeName(verify::Code(c)) << " " << v.by_code[c];
+      first = false;
+    }
+    o << ")\n";
+    for (const verify::Violation& x : v.violations) o << "  " << verify::CodeName(x.code) << ": " << x.message << "\n";
+    if (v.violation_count > v.violations.size())
+      o << "  ... and " << v.violation_count - v.violations.size() << " more\n";
+  }
+  return o.str();
+}
+
+void Setup(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<Args>();
+  app.add_option("map", a->map_file, "map file (maps/SCHEMA.md)")->required();
+  std::string profiles;
+  for (std::string_view p : core::host::ProfileNames()) profiles += (profiles.empty() ? "" : ", ") + std::string(p);
+  auto* profile = app.add_option("--profile", a->profile, "named layout: " + profiles);
+  app.add_option("--layout", a->layout_file, "layout JSON file")->excludes(profile);
+  app.add_option("--paging", a->paging, "4, 5, ept or ept5 (default: the profile's, else 4)");
+  app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
+  app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
+  app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
+  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/REPLAY_JSON.md)");
+  app.callback([a, exit_code] {
+    ReplayOptions o;
+    o.profile = a->profile;
+    o.layout_file = a->layout_file;
+    o.map_source = a->map_file;
+    o.runs = a->runs;
+    o.verify.max_listed = a->max_listed;
+    std::string why;
+    if (!io::ReadU64(io::Json(a->seed), false, &o.seed, &why)) {
+      *exit_code = BadInput("--seed: " + why);
+      return;
+    }
+    if (!ParsePaging(a->paging, &o.paging, &why)) {
+      *exit_code = BadInput(why);
+      return;
+    }
+    map::MemoryMap m;
+    io::LoadResult loaded = io::LoadMapFile(a->map_file, &m);
+    if (!loaded.ok) {
+      *exit_code = BadInput(loaded.error);
+      return;
+    }
+    Progress progress;
+    ReplayResult r = Replay(m, o, &progress);
+    if (r.bad_input) {
+      *exit_code = BadInput(a->map_file + ": " + r.error);
+      return;
+    }
+    if (!r.report.error.empty()) {
+      *exit_code = BadInput(a->map_file + ": " + r.report.error);
+      return;
+    }
+    if (a->json) {
+      std::cout << ToJson(a->map_file, r).dump(2) << "\n";
+    } else if (!r.built) {
+      std::cerr << "bootmap: " << a->map_file << ": the build failed: " << r.error << "\n";
+    } else {
+      std::cout << Human(a->map_file, r, o.seed);
+    }
+    *exit_code = r.built && r.report.verified ? kExitOk : kExitFound;
+  });
+}
+
+const bool registered =
+    RegisterCommand("replay", "build a map's tables with a profile, verify every translation, report the cost", &Setup);
+
+}  // namespace
+}  // namespace bootmap::cli
