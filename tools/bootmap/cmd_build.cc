@@ -1,5 +1,6 @@
 // bootmap build MAP [--profile P | --layout FILE] [--paging 4|5|ept|ept5] [--seed N]
 //                   [--ceiling ADDR] [--image OUT]
+// --image writes the table frames as an ELF core (sim/core/host/image.h).
 // Runs the production core on a map: per window the virtual range, leaves per page
 // size and table frames; totals; the output memory map with the table frames marked.
 #include <cstdio>
@@ -92,7 +93,8 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--paging", opts->paging, "4, 5, ept or ept5 (default: the profile's, else 4)");
   app.add_option("--seed", opts->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--ceiling", opts->ceiling, "table frames must lie below this address");
-  app.add_option("--image", opts->image, "write the tables as a raw image (sim/core/host/image.h)");
+  app.add_option("--image", opts->image,
+                 "write the table frames as an ELF core for `walk`/`dump --image OUT --cr3 ROOT`");
   app.callback([opts, exit_code] {
     core::host::HostOptions o;
     o.profile = opts->profile;
@@ -132,8 +134,7 @@ void Setup(CLI::App& app, int* exit_code) {
     }
     const std::string report = Report(r, opts->map_file, o.seed);
     if (!opts->image.empty()) {
-      core::host::ImageInfo info{r.paging, r.root_pa, r.pat_msr, 0};
-      const std::string bytes = core::host::EncodeImage(info, r.table_frames, mem);
+      const std::string bytes = core::host::EncodeTablesCore(r.table_frames, mem);
       std::ofstream out(opts->image, std::ios::binary | std::ios::trunc);
       out.write(bytes.data(), std::streamsize(bytes.size()));
       out.close();

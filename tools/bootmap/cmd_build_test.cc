@@ -23,17 +23,22 @@ TEST(Build, QemuDefaultProfile) {
   EXPECT_TRUE(r.err.empty());
 }
 
-// The same seed prints the same; --image writes a BMTABLE1 image.
+// The same seed prints the same; --image writes an ELF core that walk reads back.
 TEST(Build, SeedAndImage) {
   const std::string img = std::string(::testing::TempDir()) + "/img" + std::to_string(::getpid());
   auto a = RunBootmap("build " + kQemu + " --seed 7 --image '" + img + "'");
   auto b = RunBootmap("build " + kQemu + " --seed 7");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
-  std::ifstream f(img, std::ios::binary);
-  char magic[8] = {};
-  f.read(magic, 8);
-  EXPECT_EQ(std::string(magic, 8), "BMTABLE1");
+  const size_t at = a.out.find("root table ");
+  ASSERT_NE(at, std::string::npos);
+  const std::string root = a.out.substr(at + 11, a.out.find(' ', at + 11) - at - 11);
+  const size_t dm = a.out.find("direct-map         auto      ");
+  ASSERT_NE(dm, std::string::npos);
+  const std::string va = a.out.substr(dm + 29, 18);
+  auto w = RunBootmap("walk --image '" + img + "' --cr3 " + root + " --maxphyaddr 40 " + va);
+  EXPECT_EQ(w.exit_code, 0) << w.err << w.out;
+  EXPECT_NE(w.out.find("=> pa 0x000000000000 (4K page) RW supervisor NX global WB"), std::string::npos) << w.out;
 }
 
 // Bad layout: file, pointer and problem; exit 2; nothing on stdout.

@@ -205,8 +205,9 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   if (!MtrrTypeRanges(m, &result.mtrr_types, &mtrr_error)) return bad(mtrr_error);
   std::vector<NamedRange> used;
   for (const map::UsedRange& u : m.used) used.push_back({u.base, u.size, u.name.c_str()});
-  std::vector<PhysRange> transition = layout.transition;
-  if (!layout.has_transition) {
+  std::vector<PhysRange>& transition = result.transition;
+  transition = layout.transition;
+  if (!layout.has_transition) {  // default: the used ranges below 4 GiB
     constexpr uint64_t k4G = uint64_t{1} << 32;
     for (const map::UsedRange& u : m.used)
       if (u.base < k4G) transition.push_back({u.base, std::min(u.size, k4G - u.base)});

@@ -55,6 +55,7 @@ struct BuildResult {
   uint64_t pat_msr = 0;                 // IA32_PAT the leaves assume (formats.h)
   std::string profile;                  // profile the layout came from, if any
   std::vector<TypeRange> mtrr_types;    // MTRR effective types used for splitting
+  std::vector<PhysRange> transition;    // the layout's transition ranges (or the default)
   std::vector<MapRequest> requests;     // sorted by va; window = index into windows
   std::vector<WindowReport> windows;
   LeafCounts totals;

@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <set>
 
 #include "sim/core/host/image.h"
 #include "sim/core/host/layout.h"
 #include "sim/core/host/test_maps.h"
+#include "sim/emu/image.h"
 #include "sim/io/map_json.h"
 
 namespace bootmap::core::host {
@@ -147,8 +151,11 @@ TEST(HostBuild, EveryProfileOnEveryBundledMap) {
         EXPECT_EQ(mem.frames(), 0u);
         continue;
       }
-      for (const WindowReport& w : r.windows)
-        if (!w.error.empty()) EXPECT_NE(r.error.find(w.error), std::string::npos);
+      for (const WindowReport& w : r.windows) {
+        if (!w.error.empty()) {
+          EXPECT_NE(r.error.find(w.error), std::string::npos);
+        }
+      }
       const std::vector<Leaf> leaves = Leaves(r, mem);
       EXPECT_EQ(leaves.size(), r.totals.leaves[0] + r.totals.leaves[1] + r.totals.leaves[2]);
       EXPECT_EQ(r.table_frames.size(), r.totals.tables);
@@ -158,8 +165,9 @@ TEST(HostBuild, EveryProfileOnEveryBundledMap) {
           allocatable |= f >= region.base && f - region.base < region.size && IsAllocatable(region.kind);
         ASSERT_TRUE(allocatable && f >= kMiB) << std::hex << f;
         for (const map::UsedRange& u : m.used) ASSERT_FALSE(f + 4096 > u.base && f < u.base + u.size);
-        if (m.framebuffer)
+        if (m.framebuffer) {
           ASSERT_FALSE(f + 4096 > m.framebuffer->base && f < m.framebuffer->base + m.framebuffer->size);
+        }
       }
       bool overlap_free = true;
       for (size_t i = 1; i < r.requests.size(); ++i)
@@ -188,6 +196,8 @@ TEST(HostBuild, DefaultProfileShape) {
     }
     EXPECT_LT(q.pa, 0xfd00000000ull) << "the AMD hole is never mapped";
   }
+  ASSERT_EQ(r.transition.size(), 3u);  // the used ranges below 4 GiB
+  EXPECT_EQ(r.transition[0].base, 0x1000000u);
   uint64_t identity = 0;
   for (const MapRequest& q : r.requests) identity += q.va == q.pa ? q.size : 0;
   EXPECT_EQ(identity, 0x1a00000 + 0x5000 + 0x10000 + 0x300000);
@@ -327,20 +337,35 @@ TEST(HostBuild, OutsideAddressSpace) {
       << r.error;
 }
 
-// An image holds every table frame and reads back identically.
+// The --image core file holds every table frame, and the emulator's loader reads it back.
 TEST(HostBuild, ImageRoundTrip) {
   emu::PhysMem mem;
-  BuildResult r = BuildWith(QemuWithExtras(), {}, &mem);
-  ASSERT_TRUE(r.ok);
-  ImageInfo info{r.paging, r.root_pa, r.pat_msr, 0};
-  std::string bytes = EncodeImage(info, r.table_frames, mem);
+  map::MemoryMap m = QemuWithExtras();
+  m.used.push_back({"gap", 0x102000, 0x1000});  // splits the frames into two runs
+  BuildResult r = BuildWith(m, {}, &mem);
+  ASSERT_TRUE(r.ok) << r.error;
+  const std::string bytes = EncodeTablesCore(r.table_frames, mem);
+  const std::string path = std::string(::testing::TempDir()) + "/core" + std::to_string(::getpid());
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+  }
   emu::PhysMem back;
-  ImageInfo got;
-  ASSERT_EQ(DecodeImage(bytes, &got, &back), "");
-  EXPECT_EQ(got.root_pa, r.root_pa);
-  EXPECT_EQ(got.frames, r.table_frames.size());
-  for (uint64_t f : r.table_frames) EXPECT_EQ(0, std::memcmp(mem.FrameForRead(f), back.FrameForRead(f), 4096));
-  EXPECT_NE(DecodeImage(bytes.substr(0, bytes.size() - 1), &got, &back), "");
+  std::string error;
+  std::vector<emu::ImageSegment> segs;
+  ASSERT_TRUE(emu::LoadImages({path}, &back, &error, &segs)) << error;
+  EXPECT_EQ(segs.size(), 2u);
+  for (uint64_t f : r.table_frames) {
+    const uint8_t* a = mem.FrameForRead(f);
+    const uint8_t* b = back.FrameForRead(f);
+    ASSERT_TRUE(a != nullptr);
+    if (b == nullptr) {  // all-zero frames are not stored
+      EXPECT_EQ(std::vector<uint8_t>(a, a + 4096), std::vector<uint8_t>(4096, 0));
+    } else {
+      EXPECT_EQ(0, std::memcmp(a, b, 4096));
+    }
+  }
+  EXPECT_EQ(Leaves(r, back).size(), Leaves(r, mem).size());
 }
 
 // MTRR effective types: fixed ranges below 1 MiB, UC wins overlaps, default elsewhere.

@@ -1,65 +1,82 @@
 #include "sim/core/host/image.h"
 
-#include <cstring>
+#include <utility>
 
 namespace bootmap::core::host {
 namespace {
 
-constexpr size_t kHeaderBytes = 64;
-constexpr uint32_t kVersion = 1;
+// System V gABI: ELF header, program header, extended numbering (PN_XNUM).
+constexpr size_t kEhdrSize = 64;
+constexpr size_t kPhdrSize = 56;
+constexpr size_t kShdrSize = 64;
+constexpr uint16_t kEtCore = 4;
+constexpr uint16_t kEmX86_64 = 62;
+constexpr uint32_t kPtLoad = 1;
+constexpr uint32_t kPfR = 4;
+constexpr uint16_t kPnXnum = 0xffff;
 
 void Put(std::string* s, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) s->push_back(char((v >> (8 * i)) & 0xff));
 }
-uint64_t Get(const std::string& s, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= uint64_t(uint8_t(s[at + i])) << (8 * i);
-  return v;
-}
 
 }  // namespace
 
-std::string EncodeImage(const ImageInfo& info, const std::vector<uint64_t>& frames,
-                        const emu::PhysMem& mem) {
-  std::string out(kImageMagic, sizeof kImageMagic);
-  Put(&out, kVersion, 4);
-  Put(&out, uint32_t(info.paging), 4);
-  Put(&out, info.root_pa, 8);
-  Put(&out, frames.size(), 8);
-  Put(&out, info.pat_msr, 8);
-  out.resize(kHeaderBytes, '\0');
-  out.reserve(kHeaderBytes + frames.size() * (8 + emu::kFrameSize));
+std::string EncodeTablesCore(const std::vector<uint64_t>& frames, const emu::PhysMem& mem) {
+  std::vector<std::pair<uint64_t, uint64_t>> runs;  // [base, end)
+  for (uint64_t f : frames) {
+    if (!runs.empty() && runs.back().second == f) runs.back().second += emu::kFrameSize;
+    else runs.push_back({f, f + emu::kFrameSize});
+  }
+  const bool extended = runs.size() >= kPnXnum;
+  const uint64_t phoff = kEhdrSize;
+  const uint64_t shoff = extended ? phoff + runs.size() * kPhdrSize : 0;
+  const uint64_t headers = phoff + runs.size() * kPhdrSize + (extended ? kShdrSize : 0);
+  const uint64_t data = (headers + emu::kFrameSize - 1) & ~(emu::kFrameSize - 1);
+
+  std::string out;
+  out.reserve(data + frames.size() * emu::kFrameSize);
+  out.append("\x7f" "ELF", 4);
+  out.push_back(2);  // ELFCLASS64
+  out.push_back(1);  // ELFDATA2LSB
+  out.push_back(1);  // EV_CURRENT
+  out.resize(16, '\0');
+  Put(&out, kEtCore, 2);
+  Put(&out, kEmX86_64, 2);
+  Put(&out, 1, 4);  // e_version
+  Put(&out, 0, 8);  // e_entry
+  Put(&out, phoff, 8);
+  Put(&out, shoff, 8);
+  Put(&out, 0, 4);  // e_flags
+  Put(&out, kEhdrSize, 2);
+  Put(&out, kPhdrSize, 2);
+  Put(&out, extended ? kPnXnum : runs.size(), 2);
+  Put(&out, extended ? kShdrSize : 0, 2);  // e_shentsize
+  Put(&out, extended ? 1 : 0, 2);          // e_shnum
+  Put(&out, 0, 2);                         // e_shstrndx
+  uint64_t offset = data;
+  for (const auto& [base, end] : runs) {
+    Put(&out, kPtLoad, 4);
+    Put(&out, kPfR, 4);
+    Put(&out, offset, 8);      // p_offset
+    Put(&out, 0, 8);           // p_vaddr
+    Put(&out, base, 8);        // p_paddr
+    Put(&out, end - base, 8);  // p_filesz
+    Put(&out, end - base, 8);  // p_memsz
+    Put(&out, emu::kFrameSize, 8);
+    offset += end - base;
+  }
+  if (extended) {  // section header 0: sh_info holds the real segment count
+    const size_t at = out.size();
+    out.resize(at + kShdrSize, '\0');
+    for (int i = 0; i < 4; ++i) out[at + 44 + i] = char((runs.size() >> (8 * i)) & 0xff);
+  }
+  out.resize(data, '\0');
   static const uint8_t kZero[emu::kFrameSize] = {};
-  for (uint64_t pa : frames) {
-    Put(&out, pa, 8);
-    const uint8_t* f = mem.FrameForRead(pa);
-    out.append(reinterpret_cast<const char*>(f ? f : kZero), emu::kFrameSize);
+  for (uint64_t f : frames) {
+    const uint8_t* p = mem.FrameForRead(f);
+    out.append(reinterpret_cast<const char*>(p ? p : kZero), emu::kFrameSize);
   }
   return out;
-}
-
-std::string DecodeImage(const std::string& bytes, ImageInfo* info, emu::PhysMem* mem) {
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kImageMagic, sizeof kImageMagic) != 0)
-    return "not a bootmap table image (no BMTABLE1 header)";
-  if (Get(bytes, 8, 4) != kVersion) return "unsupported image version " + std::to_string(Get(bytes, 8, 4));
-  const uint64_t paging = Get(bytes, 12, 4);
-  if (paging > uint32_t(Paging::kEptLevel5)) return "unknown paging format " + std::to_string(paging);
-  info->paging = Paging(paging);
-  info->root_pa = Get(bytes, 16, 8);
-  info->frames = Get(bytes, 24, 8);
-  info->pat_msr = Get(bytes, 32, 8);
-  const uint64_t record = 8 + emu::kFrameSize;
-  if ((bytes.size() - kHeaderBytes) / record < info->frames || (bytes.size() - kHeaderBytes) % record != 0)
-    return "truncated: header says " + std::to_string(info->frames) + " frames";
-  for (uint64_t i = 0; i < info->frames; ++i) {
-    const size_t at = kHeaderBytes + i * record;
-    const uint64_t pa = Get(bytes, at, 8);
-    if (pa % emu::kFrameSize != 0) return "frame " + std::to_string(i) + ": address not 4 KiB aligned";
-    uint8_t* f = mem->FrameForWrite(pa);
-    if (!f) return "frame " + std::to_string(i) + ": address beyond MAXPHYADDR";
-    std::memcpy(f, bytes.data() + at + 8, emu::kFrameSize);
-  }
-  return "";
 }
 
 }  // namespace bootmap::core::host
