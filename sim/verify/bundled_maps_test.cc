@@ -82,7 +82,7 @@ TEST(BundledMaps, EveryProfileAndPaging) {
           continue;
         }
         ++built;
-        const Report r = Verify(FromBuild(m, b, &mem, TransitionRanges(m, o)));
+        const Report r = Verify(FromBuild(m, b, &mem));
         ASSERT_TRUE(r.error.empty()) << what << ": " << r.error;
         for (Code c : kBuilderFaults) EXPECT_EQ(r.by_code[int(c)], 0u) << what << ": " << CodeName(c) << Codes(r);
         EXPECT_EQ(r.leaves, r.minimal_leaves) << what;

@@ -118,7 +118,6 @@ void Setup(CLI::App& app, int* exit_code) {
     ReplayOptions o;
     o.profile = a->profile;
     o.layout_file = a->layout_file;
-    o.map_source = a->map_file;
     o.runs = a->runs;
     o.verify.max_listed = a->max_listed;
     std::string why;
@@ -126,14 +125,9 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput("--seed: " + why);
       return;
     }
-    if (!ParsePaging(a->paging, &o.paging, &why)) {
-      *exit_code = BadInput(why);
-      return;
-    }
     map::MemoryMap m;
-    io::LoadResult loaded = io::LoadMapFile(a->map_file, &m);
-    if (!loaded.ok) {
-      *exit_code = BadInput(loaded.error);
+    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o); rc != kExitOk) {
+      *exit_code = rc;
       return;
     }
     Progress progress;
