@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -107,10 +108,13 @@ TEST(Replay, LegacyProfileReportsItsViolations) {
 
 // Every bundled map replays with the default profile and paging; the ones that build verify with no gap.
 TEST(Replay, EveryBundledMapDefault) {
-  for (const char* m : {"real/qemu-7.2-q35-epyc-1100g-seabios-e820.json", "real/qemu-7.2-q35-epyc-4g-ovmf-efi.json",
-                        "real/qemu-7.2-q35-epyc-4g-seabios-e820.json", "synthetic/server-12t.json",
-                        "synthetic/uefi-fragmented-300.json", "synthetic/near-2p52.json"}) {
-    auto r = RunBootmap(std::string("replay maps/") + m + " --runs 1 --json");
+  std::vector<std::string> maps;
+  for (const char* dir : {"maps/real", "maps/synthetic"})
+    for (const auto& e : std::filesystem::directory_iterator(testing::Root() + "/" + dir))
+      if (e.path().extension() == ".json") maps.push_back(std::string(dir) + "/" + e.path().filename().string());
+  ASSERT_GE(maps.size(), 6u);
+  for (const std::string& m : maps) {
+    auto r = RunBootmap("replay " + m + " --runs 1 --json");
     ASSERT_NE(r.exit_code, 2) << m << r.err;
     const json j = json::parse(r.out);
     EXPECT_TRUE(SchemaErrors(r.out).empty()) << m;
