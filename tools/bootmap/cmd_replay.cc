@@ -97,7 +97,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
-  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\n";
+  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\nwhat was built: ";
   o << VerdictText(v);
   return o.str();
 }
