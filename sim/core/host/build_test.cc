@@ -203,6 +203,16 @@ TEST(HostBuild, DefaultProfileShape) {
   EXPECT_EQ(identity, 0x1a00000 + 0x5000 + 0x10000 + 0x300000);
 }
 
+// The default profile asks for no writable+executable mapping (W^X), with used ranges,
+// a framebuffer and EFI runtime regions present (found by build_verify_fuzzer).
+TEST(HostBuild, DefaultProfileIsWriteXorExecute) {
+  emu::PhysMem mem;
+  BuildResult r = BuildWith(QemuWithExtras(), {}, &mem);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_FALSE(r.transition.empty());
+  for (const MapRequest& q : r.requests) EXPECT_FALSE(q.writable && !q.nx) << r.windows[q.window].name;
+}
+
 // Table frames: allocatable RAM >= 1 MiB, outside used ranges and the framebuffer,
 // below the ceiling; the output map marks exactly them.
 TEST(HostBuild, FramesOnlyInAllowedPlaces) {
