@@ -11,7 +11,7 @@
 
 namespace bootmap::fuzz {
 
-inline constexpr uint64_t kMaxFrames = 16;  // keeps every exec small and fast
+inline constexpr uint64_t kMaxFrames = 6;  // a 5-level chain plus one: keeps every exec fast
 inline constexpr size_t kMaxProbes = 16;
 
 struct TableBytes {

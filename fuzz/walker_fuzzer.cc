@@ -18,7 +18,7 @@ namespace {
 
 using namespace bootmap;
 
-constexpr size_t kMaxCheckedRuns = 256;
+constexpr size_t kMaxCheckedRuns = 64;
 
 emu::CpuState DecodeCpu(FuzzedDataProvider& fdp) {
   emu::CpuState cpu;
@@ -116,8 +116,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   cpu.cr3 = tb.base + (cr3_bits % tb.frames) * emu::kFrameSize + ((cr3_bits >> 8) & 0x18);  // PWT, PCD
 
   emu::EnumerateOptions budgets;
-  budgets.max_leaves = 1 << 18;
-  budgets.max_tables = 1 << 12;
+  budgets.max_leaves = 1 << 14;
+  budgets.max_tables = 16;  // 6 frames: more is a shared or self-referencing tree
   budgets.max_runs = 1 << 14;
   budgets.max_anomalies = 64;
   budgets.follow_shared = follow_shared;

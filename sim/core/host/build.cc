@@ -309,6 +309,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   build.page1gb = m.cpu.page1gb;
   build.nx = m.cpu.nx;
   build.maxphyaddr = m.cpu.maxphyaddr;
+  build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
   std::vector<LeafCounts> per_window(layout.windows.size());
   BuildStats stats;
   stats.per_window = per_window.data();
@@ -322,9 +323,9 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     if (e.status == Status::kConflict) {
       result.error = DescribeRequest(result, e.request) + " conflicts with " + DescribeRequest(result, e.other) +
                      " at " + Hex(e.address);
-    } else if (e.status == Status::kOutOfFrames && recorder.over_limit) {
-      result.error = "the tables need " + std::to_string(e.needed) + " frames (" + Bytes(e.needed * kFrameBytes) +
-                     "), above the limit of " + std::to_string(options.max_table_frames) + " frames";
+    } else if (e.status == Status::kOutOfFrames && (recorder.over_limit || e.needed > options.max_table_frames)) {
+      result.error = "the tables need more than " + std::to_string(options.max_table_frames) + " frames (" +
+                     Bytes(options.max_table_frames * kFrameBytes) + "), above the limit";
     } else if (e.status == Status::kOutOfFrames) {
       result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
                      " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
