@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                                            core::Paging::kEptLevel4, core::Paging::kEptLevel5});
   }
   options.seed = fdp.ConsumeIntegralInRange<uint64_t>(0, 3);
-  options.max_table_frames = 2048;  // bounds every exec: larger layouts fail cleanly
+  options.max_table_frames = 512;  // bounds every exec: larger layouts fail cleanly
   const bool checked = options.profile == core::host::kDefaultProfile;
 
   emu::PhysMem mem(m.cpu.maxphyaddr);

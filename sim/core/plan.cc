@@ -115,16 +115,26 @@ MemType PieceType(const Window& w, const Piece& p) {
   return MemType::kUC;
 }
 
-// Smallest MTRR type boundary above `a` (kAllOnes if none).
+// Smallest type boundary above `a` (kAllOnes if none): MTRR type changes, and the
+// framebuffer's edges, since it is write-combining by kind even where a map puts it
+// inside RAM (no large page may give it the RAM's type across its edge).
 uint64_t NextBoundary(const PlanInput& in, uint64_t a) {
   size_t lo = 0, hi = in.mtrr_count;  // first range with end > a
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
     if (SatEnd(in.mtrr[mid].base, in.mtrr[mid].size) <= a) lo = mid + 1; else hi = mid;
   }
-  if (lo == in.mtrr_count) return kAllOnes;
-  const TypeRange& t = in.mtrr[lo];
-  return t.base > a ? t.base : SatEnd(t.base, t.size);
+  uint64_t next = kAllOnes;
+  if (lo < in.mtrr_count) {
+    const TypeRange& t = in.mtrr[lo];
+    next = t.base > a ? t.base : SatEnd(t.base, t.size);
+  }
+  if (in.has_framebuffer && in.framebuffer.size != 0) {
+    const uint64_t fb_end = SatEnd(in.framebuffer.base, in.framebuffer.size);
+    if (in.framebuffer.base > a) next = Min(next, in.framebuffer.base);
+    else if (fb_end > a) next = Min(next, fb_end);
+  }
+  return next;
 }
 bool IsBoundary(const PlanInput& in, uint64_t a) { return a != 0 && NextBoundary(in, a - 1) == a; }
 

@@ -141,6 +141,22 @@ TEST(Plan, SplitsAtMtrrBoundaries) {
                    !(t.base <= r.pa && r.pa + r.size <= t.base + t.size));
 }
 
+// A framebuffer that a map puts inside RAM is a type boundary too: no direct-map request
+// crosses its edges, so no large page gives it the RAM's type (found by build_verify_fuzzer).
+TEST(Plan, SplitsAtFramebufferEdges) {
+  std::vector<RegionInfo> regions = {{0, 4 * kGiB, RegionKind::kUsable, 0}};
+  PlanInput in = WithRam(&regions);
+  in.has_framebuffer = true;
+  in.framebuffer = {kGiB + 6 * kMiB, 2 * kMiB};
+  Planned p = RunPlan(in, {DirectMap()});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 3u);
+  for (const MapRequest& r : p.requests) {
+    for (uint64_t edge : {in.framebuffer.base, in.framebuffer.base + in.framebuffer.size})
+      EXPECT_FALSE(r.pa < edge && edge < r.pa + r.size) << std::hex << r.pa << "+" << r.size;
+  }
+}
+
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
 TEST(Plan, TypeRule) {
   EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);

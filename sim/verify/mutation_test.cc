@@ -160,6 +160,18 @@ TEST(Mutation, LargePageOverRegionBoundary) {
   ExpectOnly(w.Check(), Code::kLargePageSpansTypes);
 }
 
+// Pages split at the edges of a framebuffer inside RAM are the minimum: the proven
+// minimum obeys the same type boundaries (found by build_verify_fuzzer).
+TEST(Mutation, SplitAtFramebufferInsideRamIsMinimal) {
+  World w;
+  w.in.map.framebuffer = map::Framebuffer{512 * kMiB + kMiB, kMiB};
+  w.cuts.push_back(512 * kMiB + kMiB);
+  w.cuts.push_back(512 * kMiB + 2 * kMiB);
+  w.Build();
+  Report r = w.Check();
+  EXPECT_TRUE(r.verified) << Dump(r);
+}
+
 // A window mapping reserved memory write-back: cacheable-non-ram.
 TEST(Mutation, ReservedMappedWriteBack) {
   World w;

@@ -704,6 +704,12 @@ void Verifier::CheckTransition() {
 void Verifier::CheckOptimality() {
   const bool page1gb = ept_ ? in_.ept.page1gb : in_.cpu.page1gb;
   const uint64_t sizes[3] = {k4K, k2M, k1G};
+  // The minimum obeys the same rule as CheckRuns: no large page across a type change
+  // (region caching or the framebuffer), nor across an MTRR change.
+  std::vector<uint64_t> splits = mtrr_changes_;
+  splits.insert(splits.end(), type_changes_.begin(), type_changes_.end());
+  std::sort(splits.begin(), splits.end());
+  splits.erase(std::unique(splits.begin(), splits.end()), splits.end());
   std::array<std::vector<Iv>, 3> allowed;
   for (int si = 0; si < 3; ++si) {
     const uint64_t s = sizes[si];
@@ -713,8 +719,8 @@ void Verifier::CheckOptimality() {
       std::vector<std::pair<U128, U128>> parts;
       U128 lo = a;
       if (s > k4K) {
-        auto it = std::upper_bound(mtrr_changes_.begin(), mtrr_changes_.end(), uint64_t(a + off));
-        for (; it != mtrr_changes_.end() && U128(*it - off) < b; ++it) {
+        auto it = std::upper_bound(splits.begin(), splits.end(), uint64_t(a + off));
+        for (; it != splits.end() && U128(*it - off) < b; ++it) {
           parts.push_back({lo, U128(*it - off)});
           lo = U128(*it - off);
         }
