@@ -296,7 +296,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   policy.region_count = regions.size();
   policy.exclude = exclude.data();
   policy.exclude_count = exclude.size();
-  policy.ceiling = options.frame_ceiling;
+  // A table frame must be addressable by an entry: below 2^MAXPHYADDR (SDM Vol. 3A 4.5.4),
+  // whatever the map says lies above it.
+  const uint64_t phys_top = m.cpu.maxphyaddr >= 64 ? 0 : uint64_t{1} << m.cpu.maxphyaddr;
+  policy.ceiling = options.frame_ceiling == 0 ? phys_top
+                   : phys_top == 0              ? options.frame_ceiling
+                                                : std::min(options.frame_ceiling, phys_top);
   PhysWindow window{mem, [](void* c, uint64_t pa) {
                       return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
                     }};

@@ -23,6 +23,7 @@ using testing::QemuAmdHole4G;
 using testing::QemuWithExtras;
 
 constexpr uint64_t kMiB = 1 << 20;
+constexpr uint64_t kGiB = uint64_t{1} << 30;
 
 struct Leaf {
   uint64_t va, pa, size, raw;
@@ -234,6 +235,24 @@ TEST(HostBuild, FramesOnlyInAllowedPlaces) {
   uint64_t marked = 0;
   for (const OutputRegion& o2 : r.output_map) marked += o2.kind == "page-tables" ? o2.size : 0;
   EXPECT_EQ(marked, r.table_frames.size() * 4096);
+}
+
+// Table frames stay below 2^MAXPHYADDR even where a (hostile) map reports RAM above it:
+// with no usable RAM below, a clean error, not a frame nothing can address (found by
+// build_verify_fuzzer).
+TEST(HostBuild, FramesBelowMaxPhyAddr) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 32;
+  m.e820 = {{0, 0x9f000, map::e820::kUsable}, {4 * kGiB, 4 * kGiB, map::e820::kUsable}};
+  emu::PhysMem mem(m.cpu.maxphyaddr);
+  BuildResult r = BuildWith(m, {}, &mem);
+  EXPECT_FALSE(r.built);
+  EXPECT_NE(r.error.find("not enough free RAM"), std::string::npos) << r.error;
+  m.e820.push_back({kMiB, kMiB, map::e820::kUsable});
+  m.e820.push_back({2 * kMiB, 2 * kGiB, map::e820::kReserved});  // nothing between 2 MiB and 4 GiB
+  r = BuildWith(m, {}, &mem);
+  ASSERT_TRUE(r.built) << r.error;
+  for (uint64_t f : r.table_frames) EXPECT_LT(f, 4 * kGiB);
 }
 
 // Too low a ceiling: a clear error, and nothing written.
