@@ -113,6 +113,18 @@ TEST(Mutation, RemoveNxFromWritableIsAlsoWx) {
   EXPECT_EQ(codes["write-exec"], 1u);
 }
 
+// Without NX (EFER.NXE clear) every page is executable: writable pages are not write-exec,
+// since no layout could avoid it (found by build_verify_fuzzer on a CPU without NX).
+TEST(Mutation, NoWriteExecWithoutNx) {
+  World w;
+  for (Expected& e : w.in.expected) e.nx = false;
+  w.in.map.cpu.nx = false;
+  w.Build();
+  w.in.cpu.efer_nxe = false;
+  Report r = w.Check();
+  EXPECT_EQ(r.by_code[static_cast<int>(Code::kWriteExec)], 0u) << Dump(r);
+}
+
 // A window that asks for writable+executable gets exactly write-exec, even when obeyed.
 TEST(Mutation, RequestedWxIsReported) {
   World w;

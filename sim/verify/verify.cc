@@ -519,8 +519,10 @@ void Verifier::Sweep() {
 // Checks of every leaf run on its own: W+X, types across boundaries, cacheable non-RAM.
 void Verifier::CheckRuns() {
   for (const Leaf& r : runs_) {
-    // W+X matters for linear addresses; guest-physical RAM under EPT is RWX by nature.
-    if (!ept_ && r.writable && r.exec) findings_.Add(Finding(Code::kWriteExec, r.va, r.size, r.pa));
+    // W+X matters for linear addresses; guest-physical RAM under EPT is RWX by nature, and
+    // without EFER.NXE (a CPU without NX) every page is executable: no layout can avoid it.
+    if (!ept_ && in_.cpu.efer_nxe && r.writable && r.exec)
+      findings_.Add(Finding(Code::kWriteExec, r.va, r.size, r.pa));
     const U128 pend = U128(r.pa) + r.size;
     if (r.page_size > k4K) {
       // SDM Vol. 3A 12.11.9: a large page over ranges of different types is undefined.
