@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 
 #include "sim/core/host/build.h"
 #include "sim/core/host/layout.h"
@@ -48,10 +47,6 @@ constexpr Code kBuilderFaults[] = {Code::kUnmapped,        Code::kWrongPa,      
                                    Code::kTableUnreported, Code::kLeavesNotMinimal, Code::kTablesNotMinimal,
                                    Code::kSpotWalkMismatch, Code::kEnumerationFailed};
 
-// Default-profile violations that come from the profile's data, not the builder, and are
-// reported upstream: the transition window of `bootmap` is writable and executable.
-const std::map<std::string, Code> kKnownProfileIssues = {{"uefi-fragmented-300.json", Code::kWriteExec}};
-
 // The core's tables match its plan everywhere (no builder fault, no gap); the default profile verifies.
 TEST(BundledMaps, EveryProfileAndPaging) {
   int built = 0, skipped = 0;
@@ -85,15 +80,14 @@ TEST(BundledMaps, EveryProfileAndPaging) {
         const Report r = Verify(FromBuild(m, b, &mem));
         ASSERT_TRUE(r.error.empty()) << what << ": " << r.error;
         for (Code c : kBuilderFaults) EXPECT_EQ(r.by_code[int(c)], 0u) << what << ": " << CodeName(c) << Codes(r);
-        EXPECT_EQ(r.leaves, r.minimal_leaves) << what;
+        // Large pages across type boundaries (a profile's choice, reported) undercut the minimum.
+        if (r.by_code[int(Code::kLargePageSpansTypes)] == 0) {
+          EXPECT_EQ(r.leaves, r.minimal_leaves) << what;
+        } else {
+          EXPECT_LE(r.leaf_total(), r.minimal_total()) << what;
+        }
         if (profile == core::host::kDefaultProfile && !paging && b.ok) {
-          auto known = kKnownProfileIssues.find(base);
-          if (known == kKnownProfileIssues.end()) {
-            EXPECT_TRUE(r.verified) << what << Codes(r);
-          } else {
-            EXPECT_EQ(r.violation_count, r.by_code[int(known->second)]) << what << Codes(r);
-            EXPECT_GT(r.by_code[int(known->second)], 0u) << what << ": known issue fixed, remove it from the list";
-          }
+          EXPECT_TRUE(r.verified) << what << Codes(r);
         }
       }
     }
