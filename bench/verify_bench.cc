@@ -1,6 +1,7 @@
 // Verifier throughput. The legacy build (bootloader-0.10 on the QEMU 4 GiB AMD-hole map:
 // 2^28 4 KiB leaves, 2 GiB of tables) is built once per process, then verified.
 //   build/release/bench/bootmap_bench --benchmark_filter=Verify
+// ("Bulk" cases build 2^28 entries; tools/bench-gate --quick skips them.)
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -75,11 +76,11 @@ void VerifyLoop(benchmark::State& state, const Built& b) {
 }
 
 // The whole verification of 2^28 leaves (issue 5: >= 100 M leaves/s).
-void BM_VerifyLegacy2p28(benchmark::State& state) { VerifyLoop(state, Legacy()); }
-BENCHMARK(BM_VerifyLegacy2p28)->Unit(benchmark::kMillisecond)->Iterations(3);
+void BM_VerifyBulkLegacy2p28(benchmark::State& state) { VerifyLoop(state, Legacy()); }
+BENCHMARK(BM_VerifyBulkLegacy2p28)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // The emulator's enumeration alone over the same tree: the floor under the verifier.
-void BM_VerifyLegacyEnumerateOnly(benchmark::State& state) {
+void BM_VerifyBulkLegacyEnumerateOnly(benchmark::State& state) {
   Built& b = Legacy();
   if (!b.ok) return state.SkipWithError(b.error.c_str());
   uint64_t leaves = 0;
@@ -90,7 +91,7 @@ void BM_VerifyLegacyEnumerateOnly(benchmark::State& state) {
   }
   state.counters["leaves_per_s"] = benchmark::Counter(double(leaves), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_VerifyLegacyEnumerateOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_VerifyBulkLegacyEnumerateOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // The default profile on a bundled map: what `bootmap replay` spends verifying.
 void BM_VerifyDefault(benchmark::State& state, const char* file) {
