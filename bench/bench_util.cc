@@ -1,6 +1,7 @@
 #include "bench/bench_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,6 +26,13 @@ bool AddRegistrar(void (*registrar)()) {
 
 void RunRegistrars() {
   for (void (*r)() : Registrars()) r();
+}
+
+void AddCase(const std::string& name, std::function<void(benchmark::State&)> fn, benchmark::TimeUnit unit) {
+  static const char* fixed = std::getenv("BOOTMAP_BENCH_ITERATIONS");
+  benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name.c_str(), std::move(fn));
+  b->Unit(unit);
+  if (fixed) b->Iterations(std::strtoll(fixed, nullptr, 10));
 }
 
 std::string RepoPath(const std::string& relative) { return std::string(BOOTMAP_SOURCE_DIR) + "/" + relative; }

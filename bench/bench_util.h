@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ const map::MemoryMap* LoadedMap(const MapFile& file, std::string* error, bool la
 //   static const bool registered = AddRegistrar(&RegisterCases);
 bool AddRegistrar(void (*registrar)());
 void RunRegistrars();
+
+// Registers one case. With BOOTMAP_BENCH_ITERATIONS=N in the environment every case runs
+// exactly N iterations in one call (tools/bench-compare counts instructions that way).
+void AddCase(const std::string& name, std::function<void(benchmark::State&)> fn,
+             benchmark::TimeUnit unit = benchmark::kMicrosecond);
 
 // "4", "5", "ept", "ept5" (the CLI's --paging spelling).
 const char* PagingArg(core::Paging paging);

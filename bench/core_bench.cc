@@ -55,7 +55,8 @@ void BM_CoreIdentity64T1G(benchmark::State& state) {
   }
   SetCounters(state, WrittenBy(stats.total));
 }
-BENCHMARK(BM_CoreIdentity64T1G)->Name("Build/request-identity-64t/core-only/4")->Unit(benchmark::kMicrosecond);
+const bool registered = AddRegistrar(
+    [] { AddCase("Build/request-identity-64t/core-only/4", [](benchmark::State& s) { BM_CoreIdentity64T1G(s); }); });
 
 }  // namespace
 }  // namespace bootmap::bench

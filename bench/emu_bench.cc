@@ -19,6 +19,7 @@ namespace {
 
 using namespace ia32e;
 using bench::SetCounters;
+namespace bench = bootmap::bench;
 using bench::Work;
 constexpr uint64_t kFlags = kP | kRW;
 constexpr uint64_t kTableBase = uint64_t{1} << 44;  // tables above the mapped physical range
@@ -89,10 +90,13 @@ void BM_EmuEnumerate4k(benchmark::State& state, int log2_leaves, uint64_t stride
   state.counters["runs"] = double(runs);
   SetCounters(state, Counts(t, leaves));
 }
-BENCHMARK_CAPTURE(BM_EmuEnumerate4k, contiguous, 20, kFrameSize)
-    ->Name("Enumerate/synthetic-4k-2p20-contiguous/hand-built/4")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_EmuEnumerate4k, scattered, 22, 2 * kFrameSize)
-    ->Name("Enumerate/synthetic-4k-2p22-scattered/hand-built/4")->Unit(benchmark::kMillisecond);
+void RegisterEnumerate() {
+  bench::AddCase("Enumerate/synthetic-4k-2p20-contiguous/hand-built/4",
+                 [](benchmark::State& s) { BM_EmuEnumerate4k(s, 20, kFrameSize); }, benchmark::kMillisecond);
+  bench::AddCase("Enumerate/synthetic-4k-2p22-scattered/hand-built/4",
+                 [](benchmark::State& s) { BM_EmuEnumerate4k(s, 22, 2 * kFrameSize); }, benchmark::kMillisecond);
+}
+const bool enumerate_registered = bench::AddRegistrar(&RegisterEnumerate);
 
 // Random-address translation on a resident 4-level tree of 2^N 4 KiB leaves.
 void BM_EmuTranslateRandom(benchmark::State& state, int log2_leaves) {
@@ -111,9 +115,12 @@ void BM_EmuTranslateRandom(benchmark::State& state, int log2_leaves) {
   benchmark::DoNotOptimize(sum);
   SetCounters(state, Counts(t, 1));
 }
-BENCHMARK_CAPTURE(BM_EmuTranslateRandom, 2p12, 12)->Name("Translate/synthetic-4k-2p12/hand-built/4");
-BENCHMARK_CAPTURE(BM_EmuTranslateRandom, 2p18, 18)->Name("Translate/synthetic-4k-2p18/hand-built/4");
-BENCHMARK_CAPTURE(BM_EmuTranslateRandom, 2p22, 22)->Name("Translate/synthetic-4k-2p22/hand-built/4");
+void RegisterTranslate() {
+  for (int log2 : {12, 18, 22})
+    bench::AddCase("Translate/synthetic-4k-2p" + std::to_string(log2) + "/hand-built/4",
+                   [log2](benchmark::State& s) { BM_EmuTranslateRandom(s, log2); }, benchmark::kNanosecond);
+}
+const bool translate_registered = bench::AddRegistrar(&RegisterTranslate);
 
 }  // namespace
 }  // namespace bootmap::emu

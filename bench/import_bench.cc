@@ -88,15 +88,14 @@ void RegisterCases() {
     std::string text = bench::ReadFile(f.string());
     const Format format = DetectFormat(text);
     const std::string name = "Import/" + std::string(FormatName(format)) + "/" + f.stem().string();
-    benchmark::RegisterBenchmark(name.c_str(), [text, format](benchmark::State& s) { Run(s, text, format); })
-        ->Unit(benchmark::kMicrosecond);
+    bench::AddCase(name, [text, format](benchmark::State& s) { Run(s, text, format); });
   }
-  benchmark::RegisterBenchmark("Import/dmesg/e820-1m-lines", [](benchmark::State& s) { Run(s, E820Dmesg(), Format::kDmesg); })
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Import/auto/e820-1m-lines", [](benchmark::State& s) { Run(s, E820Dmesg(), Format::kAuto); })
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Import/auto/mixed-1m-lines", [](benchmark::State& s) { Run(s, MixedDmesg(), Format::kAuto); })
-      ->Unit(benchmark::kMillisecond);
+  bench::AddCase("Import/dmesg/e820-1m-lines", [](benchmark::State& s) { Run(s, E820Dmesg(), Format::kDmesg); },
+                 benchmark::kMillisecond);
+  bench::AddCase("Import/auto/e820-1m-lines", [](benchmark::State& s) { Run(s, E820Dmesg(), Format::kAuto); },
+                 benchmark::kMillisecond);
+  bench::AddCase("Import/auto/mixed-1m-lines", [](benchmark::State& s) { Run(s, MixedDmesg(), Format::kAuto); },
+                 benchmark::kMillisecond);
 }
 
 const bool registered = bench::AddRegistrar(&RegisterCases);

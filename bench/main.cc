@@ -1,4 +1,4 @@
-// bootmap_bench: the static BENCHMARK cases plus those registered per bundled map at startup.
+// bootmap_bench: every case is registered at startup by the registrars of the *_bench.cc files.
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_util.h"

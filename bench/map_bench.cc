@@ -49,19 +49,16 @@ void Normalize(benchmark::State& state, const std::string& text) {
 void RegisterCases() {
   for (const MapFile& f : BundledMaps()) {
     const std::string text = ReadFile(f.path);
-    benchmark::RegisterBenchmark(("LoadJson/" + f.name).c_str(), [text, f](benchmark::State& s) { LoadJson(s, text, f.path); })
-        ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("Normalize/" + f.name).c_str(), [text](benchmark::State& s) { Normalize(s, text); })
-        ->Unit(benchmark::kMicrosecond);
+    AddCase("LoadJson/" + f.name, [text, f](benchmark::State& s) { LoadJson(s, text, f.path); });
+    AddCase("Normalize/" + f.name, [text](benchmark::State& s) { Normalize(s, text); });
   }
   for (auto [entries, name] : {std::pair<uint64_t, const char*>{1000, "synthetic-1k-entries"},
                                std::pair<uint64_t, const char*>{1000000, "synthetic-1m-entries/bulk"}}) {
-    benchmark::RegisterBenchmark((std::string("LoadJson/") + name).c_str(), [entries = entries](benchmark::State& s) {
-      LoadJson(s, SyntheticMapText(entries), "synthetic");
-    })->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((std::string("Normalize/") + name).c_str(), [entries = entries](benchmark::State& s) {
-      Normalize(s, SyntheticMapText(entries));
-    })->Unit(benchmark::kMillisecond);
+    const uint64_t n = entries;
+    AddCase(std::string("LoadJson/") + name,
+            [n](benchmark::State& s) { LoadJson(s, SyntheticMapText(n), "synthetic"); }, benchmark::kMillisecond);
+    AddCase(std::string("Normalize/") + name,
+            [n](benchmark::State& s) { Normalize(s, SyntheticMapText(n)); }, benchmark::kMillisecond);
   }
 }
 

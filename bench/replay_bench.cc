@@ -31,7 +31,7 @@ void ReplayCase(benchmark::State& state, const MapFile& file) {
 void RegisterCases() {
   for (const MapFile& f : BundledMaps()) {
     const std::string name = CaseName("Replay", f.name, std::string(core::host::kDefaultProfile), core::Paging::kX86Level4);
-    benchmark::RegisterBenchmark(name.c_str(), [f](benchmark::State& s) { ReplayCase(s, f); })->Unit(benchmark::kMicrosecond);
+    AddCase(name, [f](benchmark::State& s) { ReplayCase(s, f); });
   }
 }
 

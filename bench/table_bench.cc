@@ -190,10 +190,8 @@ constexpr What kWhats[] = {{"Build", &BuildCase},
 void RegisterCombo(const Combo& c, const std::string& suffix, bool bulk) {
   for (const What& what : kWhats) {
     const std::string name = CaseName(what.name, c.file.name, c.profile, c.paging) + suffix;
-    benchmark::internal::Benchmark* b =
-        benchmark::RegisterBenchmark(name.c_str(), [c, fn = what.fn](benchmark::State& s) { fn(s, c); });
-    b->Unit(benchmark::kMicrosecond);
-    if (bulk) b->Unit(benchmark::kMillisecond);
+    AddCase(name, [c, fn = what.fn](benchmark::State& s) { fn(s, c); },
+            bulk ? benchmark::kMillisecond : benchmark::kMicrosecond);
   }
 }
 
