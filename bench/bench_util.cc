@@ -166,7 +166,7 @@ World* GetWorld(const MapFile& file, const std::string& profile, core::Paging pa
     *error = w->build.error;
     return nullptr;
   }
-  w->input = verify::FromBuild(m, w->build, w->mem.get(), verify::TransitionRanges(m, w->planned.options));
+  w->input = verify::FromBuild(m, w->build, w->mem.get());
   world = std::move(w);
   return world.get();
 }

@@ -144,6 +144,12 @@ class Walker {
     return {};
   }
 
+  Error OverLimit() {
+    Error e = Fail(Status::kOutOfFrames, "more table frames than BuildOptions::max_frames", index_);
+    e.needed = frames_;
+    return e;
+  }
+
   Error Conflict(uint64_t va) {
     return Fail(Status::kConflict, "already mapped differently by an earlier build", index_,
                 va);
@@ -235,6 +241,7 @@ class Walker {
       if (last_new_[L - 1] != block) {
         last_new_[L - 1] = block;
         CountTable(win_);
+        if (options_.max_frames != 0 && frames_ > options_.max_frames) return OverLimit();
       }
     }
     return Map<L - 1>(child, child_fresh, va, end, pa);

@@ -22,6 +22,10 @@ struct BuildOptions {
   bool page1gb = true;      // CPU supports 1 GiB leaves (CPUID.80000001H:EDX[26])
   bool nx = true;           // EFER.NXE will be set; otherwise bit 63 is reserved
   uint8_t maxphyaddr = 52;  // physical addresses must stay below 2^maxphyaddr
+  // Most table frames a build may take (0: no limit). Sizing stops with kOutOfFrames as
+  // soon as the count passes it, so the dry run's work is bounded too (DESIGN.md: past a
+  // limit a clear error, never a hang).
+  uint64_t max_frames = 0;
 };
 
 struct LeafCounts {

@@ -204,6 +204,24 @@ TEST(Builder, ShortPoolFailsBeforeWriting) {
   EXPECT_EQ(mem.allocated(), 0u);
 }
 
+// Sizing stops as soon as the count passes max_frames: a 4 KiB identity map of 2^47
+// bytes (2^26 page tables) is refused at once, not counted (found by differential_fuzzer).
+TEST(Builder, SizingStopsAtFrameLimit) {
+  HostMemory mem;
+  BuildOptions o;
+  o.max_frames = 1000;
+  const std::vector<MapRequest> reqs = {Req(0, 0, uint64_t{1} << 47, kLevel4K)};
+  const Result<uint64_t> sized = SizeTables(o, mem.Window(), kNoRoot, reqs.data(), reqs.size());
+  EXPECT_EQ(sized.error.status, Status::kOutOfFrames);
+  EXPECT_EQ(sized.error.needed, 1001u);
+  FrameAllocator a = mem.Allocator();
+  EXPECT_EQ(BuildTables(o, mem.Window(), a, kNoRoot, reqs.data(), reqs.size()).error.status, Status::kOutOfFrames);
+  EXPECT_EQ(mem.allocated(), 0u);
+  o.max_frames = 4;  // exactly enough for 4 MiB + 4 KiB: the limit is inclusive
+  const std::vector<MapRequest> small = {Req(0, 0, 4 * kMiB + 4096)};
+  EXPECT_EQ(SizeTables(o, mem.Window(), kNoRoot, small.data(), small.size()).value, 4u);
+}
+
 // Bad requests are rejected with the index and the reason.
 TEST(Builder, InvalidRequests) {
   struct Case {

@@ -58,10 +58,12 @@ bool RegionFrameAllocator::Allocate(uint64_t* pa) {
     cursor_ = lo;
     run_end_ = hi;
   }
+  uint64_t* table = window_.Table(cursor_);
+  if (table == nullptr) return false;  // the window cannot reach it (e.g. beyond MAXPHYADDR)
   *pa = cursor_;
   cursor_ += kFrameBytes;
   ++allocated_;
-  __builtin_memset(window_.Table(*pa), 0, kFrameBytes);
+  __builtin_memset(table, 0, kFrameBytes);
   return true;
 }
 

@@ -48,6 +48,28 @@ void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, Region
   if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
 }
 
+// A used or transition range: write-back where it lies in RAM-like regions; where a map
+// puts it over reserved memory, MMIO or a hole, that part keeps the region's own type
+// (never cacheable non-RAM).
+template <class Fn>
+void TakeUsed(const PlanInput& in, const Window& w, Clip c, uint64_t base, uint64_t size, Fn&& fn) {
+  Take(w, c, base, size, Src::kUsed, RegionKind::kLoader, 0, [&](const Piece& p) {
+    uint64_t pos = p.base;
+    for (size_t i = 0; i < in.region_count && pos < p.end; ++i) {
+      const RegionInfo& r = in.regions[i];
+      const uint64_t end = Min(SatEnd(r.base, r.size), p.end);
+      if (end <= pos) continue;
+      if (r.base >= p.end) break;
+      if (r.base > pos) fn(Piece{pos, r.base, Src::kHole, RegionKind::kReserved, 0});
+      const uint64_t lo = Max(pos, r.base);
+      if (IsRamLike(r.kind)) fn(Piece{lo, end, Src::kUsed, RegionKind::kLoader, 0});
+      else fn(Piece{lo, end, Src::kRegion, r.kind, r.efi_attributes});
+      pos = end;
+    }
+    if (pos < p.end) fn(Piece{pos, p.end, Src::kHole, RegionKind::kReserved, 0});
+  });
+}
+
 // Selected ranges that are not regions: framebuffer, used and transition ranges.
 template <class Fn>
 void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
@@ -56,14 +78,13 @@ void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
   if (w.sources & kSourceUsed) {
     for (size_t i = 0; i < in.used_count; ++i) {
       const NamedRange& u = in.used[i];
-      if (w.used_name == nullptr || StrEq(w.used_name, u.name))
-        Take(w, c, u.base, u.size, Src::kUsed, RegionKind::kLoader, 0, fn);
+      if (w.used_name == nullptr || StrEq(w.used_name, u.name)) TakeUsed(in, w, c, u.base, u.size, fn);
     }
   }
   if (w.sources & kSourceTransition) {
     for (size_t i = 0; i < in.layout.transition_count; ++i) {
       const PhysRange& t = in.layout.transition[i];
-      Take(w, c, t.base, t.size, Src::kUsed, RegionKind::kLoader, 0, fn);
+      TakeUsed(in, w, c, t.base, t.size, fn);
     }
   }
 }
@@ -115,16 +136,26 @@ MemType PieceType(const Window& w, const Piece& p) {
   return MemType::kUC;
 }
 
-// Smallest MTRR type boundary above `a` (kAllOnes if none).
+// Smallest type boundary above `a` (kAllOnes if none): MTRR type changes, and the
+// framebuffer's edges, since it is write-combining by kind even where a map puts it
+// inside RAM (no large page may give it the RAM's type across its edge).
 uint64_t NextBoundary(const PlanInput& in, uint64_t a) {
   size_t lo = 0, hi = in.mtrr_count;  // first range with end > a
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
     if (SatEnd(in.mtrr[mid].base, in.mtrr[mid].size) <= a) lo = mid + 1; else hi = mid;
   }
-  if (lo == in.mtrr_count) return kAllOnes;
-  const TypeRange& t = in.mtrr[lo];
-  return t.base > a ? t.base : SatEnd(t.base, t.size);
+  uint64_t next = kAllOnes;
+  if (lo < in.mtrr_count) {
+    const TypeRange& t = in.mtrr[lo];
+    next = t.base > a ? t.base : SatEnd(t.base, t.size);
+  }
+  if (in.has_framebuffer && in.framebuffer.size != 0) {
+    const uint64_t fb_end = SatEnd(in.framebuffer.base, in.framebuffer.size);
+    if (in.framebuffer.base > a) next = Min(next, in.framebuffer.base);
+    else if (fb_end > a) next = Min(next, fb_end);
+  }
+  return next;
 }
 bool IsBoundary(const PlanInput& in, uint64_t a) { return a != 0 && NextBoundary(in, a - 1) == a; }
 

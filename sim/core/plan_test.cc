@@ -141,6 +141,44 @@ TEST(Plan, SplitsAtMtrrBoundaries) {
                    !(t.base <= r.pa && r.pa + r.size <= t.base + t.size));
 }
 
+// A framebuffer that a map puts inside RAM is a type boundary too: no direct-map request
+// crosses its edges, so no large page gives it the RAM's type (found by build_verify_fuzzer).
+TEST(Plan, SplitsAtFramebufferEdges) {
+  std::vector<RegionInfo> regions = {{0, 4 * kGiB, RegionKind::kUsable, 0}};
+  PlanInput in = WithRam(&regions);
+  in.has_framebuffer = true;
+  in.framebuffer = {kGiB + 6 * kMiB, 2 * kMiB};
+  Planned p = RunPlan(in, {DirectMap()});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 3u);
+  for (const MapRequest& r : p.requests) {
+    for (uint64_t edge : {in.framebuffer.base, in.framebuffer.base + in.framebuffer.size})
+      EXPECT_FALSE(r.pa < edge && edge < r.pa + r.size) << std::hex << r.pa << "+" << r.size;
+  }
+}
+
+// A used range is write-back only where it lies in RAM: over reserved memory or a hole
+// it keeps their uncached type (found by build_verify_fuzzer: cacheable-non-ram).
+TEST(Plan, UsedRangeOverReservedIsNotCached) {
+  std::vector<RegionInfo> regions = {{0, 2 * kMiB, RegionKind::kUsable, 0},
+                                     {2 * kMiB, 2 * kMiB, RegionKind::kReserved, 0}};
+  std::vector<NamedRange> used = {{kMiB, 4 * kMiB, "kernel"}};  // RAM, reserved, then a hole
+  PlanInput in = WithRam(&regions);
+  in.used = used.data();
+  in.used_count = used.size();
+  Window w;
+  w.sources = kSourceUsed;
+  Planned p = RunPlan(in, {w});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 2u);
+  EXPECT_EQ(p.requests[0].pa, kMiB);
+  EXPECT_EQ(p.requests[0].size, kMiB);
+  EXPECT_EQ(p.requests[0].type, MemType::kWB);
+  EXPECT_EQ(p.requests[1].pa, 2 * kMiB);
+  EXPECT_EQ(p.requests[1].size, 3 * kMiB);
+  EXPECT_EQ(p.requests[1].type, MemType::kUC);
+}
+
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
 TEST(Plan, TypeRule) {
   EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);

@@ -50,6 +50,18 @@ TEST(Enumerate, CoalescesRuns) {
   EXPECT_EQ(r.tables[1], 2u);
 }
 
+// A hole between two 4 KiB leaves splits the run even when the second entry is the first plus 4 KiB.
+TEST(Enumerate, HoleSplitsRunOnFastPath) {
+  Tree t;
+  t.tb.Set(0x0, 1, 0x9000 | kRwx);
+  t.tb.Set(0x2000, 1, 0xA000 | kRwx);  // entry 2 == entry 0 + 4 KiB, entry 1 absent
+  EnumerateResult r = t.Enum();
+  ASSERT_EQ(r.runs.size(), 2u);
+  EXPECT_EQ(r.runs[0].size, k4k);
+  EXPECT_EQ(r.runs[1].va, 0x2000u);
+  EXPECT_EQ(r.runs[1].pa, 0xA000u);
+}
+
 // Runs never merge across a page-size change, even when va and pa are contiguous.
 TEST(Enumerate, PageSizeSplitsRuns) {
   Tree t;

@@ -204,6 +204,7 @@ EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& s, const Enu
   WalkOutcome out = RunWalk(mem, fmt, RootOf(s), options);
   static_cast<EnumerationSummary&>(result) = std::move(out.summary);
   result.runs = std::move(out.runs);
+  result.misconfigured_entries = result.reserved_entries;
   return result;
 }
 

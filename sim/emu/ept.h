@@ -100,8 +100,9 @@ struct EptRun {
   MemType mem_type = MemType::kUC;
   bool ipat = false;
 };
-struct EptEnumerateResult : EnumerationSummary {  // reserved_entries: misconfigured entries
+struct EptEnumerateResult : EnumerationSummary {
   std::vector<EptRun> runs;
+  uint64_t misconfigured_entries = 0;  // present entries that are EPT misconfigurations (= reserved_entries)
 };
 EptEnumerateResult EnumerateEpt(const PhysMem& mem, const EptState& state, const EnumerateOptions& options = {});
 

@@ -199,6 +199,7 @@ TEST(Ept, Enumerate) {
   EXPECT_FALSE(r.runs[1].w);
   EXPECT_EQ(r.runs[3].gpa, kGpa1g);
   EXPECT_TRUE(r.runs[3].ipat);
+  EXPECT_EQ(r.misconfigured_entries, 1u);
   EXPECT_EQ(r.reserved_entries, 1u);
   EXPECT_EQ(r.leaves[0], 3u);
   EXPECT_EQ(r.leaves[1], 1u);

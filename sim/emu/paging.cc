@@ -1,5 +1,7 @@
 #include "sim/emu/paging.h"
 
+#include <type_traits>
+
 #include "sim/emu/ia32e_entry.h"
 
 namespace bootmap::emu {
@@ -45,18 +47,20 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
   uint64_t table = cpu.cr3 & addr_mask;
   uint64_t pwt_pcd = cpu.cr3;
   bool rw = true, us = true, xd = false;
-  const int top = la57 ? 5 : 4;
-  for (int level = top; level >= 1; --level) {
+  // One step per level, unrolled so that each level's shifts and rules are constants.
+  enum Next { kDescend, kLeaf, kFaulted };
+  auto step = [&](auto level_constant) -> Next {
+    constexpr int level = decltype(level_constant)::value;
     uint64_t entry_pa = table + uint64_t(Index(va, level)) * 8;
     uint64_t e = mem.Read64(entry_pa);
     t.steps[t.step_count++] = {entry_pa, e, static_cast<uint8_t>(level), TableType(cpu, pwt_pcd)};
     if (!(e & kP)) {
       t.fault = {kVectorPF, access_bits};  // P=0
-      return t;
+      return kFaulted;
     }
     if (Reserved(always_rsvd, cpu.page1gb, level, e) != 0) {
       t.fault = {kVectorPF, access_bits | pf::kP | pf::kRSVD};
-      return t;
+      return kFaulted;
     }
     rw &= (e & kRW) != 0;
     us &= (e & kUS) != 0;
@@ -65,7 +69,7 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
     if (!leaf) {
       table = e & addr_mask;
       pwt_pcd = e;
-      continue;
+      return kDescend;
     }
     t.page_size = PageSize(level);
     t.pa = LeafBase(e, level) | (va & (t.page_size - 1));
@@ -75,8 +79,19 @@ Translation Walk(Mem& mem, const CpuState& cpu, uint64_t va, AccessMode mode) {
     t.global = cpu.cr4_pge && (e & kG);
     t.pkey = (cpu.cr4_pke || cpu.cr4_pks) ? static_cast<uint8_t>(bits::Field(e, 62, kPkeyShift)) : 0;
     t.pat_type = PatEntry(cpu.pat, PatIndex(e, level));
-    break;
-  }
+    return kLeaf;
+  };
+  using L5 = std::integral_constant<int, 5>;
+  using L4 = std::integral_constant<int, 4>;
+  using L3 = std::integral_constant<int, 3>;
+  using L2 = std::integral_constant<int, 2>;
+  using L1 = std::integral_constant<int, 1>;
+  Next n = la57 ? step(L5{}) : kDescend;
+  if (n == kDescend) n = step(L4{});
+  if (n == kDescend) n = step(L3{});
+  if (n == kDescend) n = step(L2{});
+  if (n == kDescend) n = step(L1{});
+  if (n == kFaulted) return t;
 
   // Access rights, SDM Vol. 3A 4.6.1.
   bool allowed = true;

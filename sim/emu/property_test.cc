@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "sim/emu/enumerate.h"
+#include "sim/emu/ept.h"
 #include "sim/emu/ia32e_entry.h"
 #include "sim/emu/table_builder.h"
 
@@ -19,7 +19,8 @@ using namespace ia32e;
 
 class RandomTree {
  public:
-  RandomTree(uint32_t seed, int levels) : rng_(seed), levels_(levels) {
+  // ept: EPT entries (R/W/X, memory type, IPAT) instead of IA-32e ones.
+  RandomTree(uint32_t seed, int levels, bool ept = false) : rng_(seed), levels_(levels), ept_(ept) {
     root_ = tb_.root();
     by_level_.resize(6);
     Fill(root_, levels_, 0);
@@ -30,7 +31,18 @@ class RandomTree {
 
  private:
   uint64_t NewTable() { return tb_.NewTable(); }
+  uint64_t RandomEptFlags(bool leaf) {
+    uint64_t f = Rand(10) < 7 ? ept::kR | ept::kW | ept::kX : Rand(8);  // sometimes W-only or X-only
+    if (Rand(4) == 0) f |= ept::kA;
+    if (Rand(6) == 0) f |= ept::kUX;
+    if (leaf) {
+      f |= (Rand(10) < 8 ? uint64_t{6} : Rand(8)) << 3;  // WB, or any type including invalid 2, 3, 7
+      if (Rand(4) == 0) f |= ept::kIpat;
+    }
+    return f;
+  }
   uint64_t RandomFlags(bool leaf, int level) {
+    if (ept_) return RandomEptFlags(leaf);
     uint64_t f = kP;
     if (Rand(8) != 0) f |= kRW;
     if (Rand(4) != 0) f |= kUS;
@@ -83,7 +95,8 @@ class RandomTree {
             case 0: e |= Bit(46 + static_cast<int>(Rand(6))); break;             // above MAXPHYADDR
             case 1: if (level > 1) e |= Bit(13); break;                           // large-page reserved
             case 2: e = RandomFlags(true, level) | (level > 1 ? kPS : 0) | pa; break;  // attribute change
-            case 3: e &= ~kP; break;                                              // not present
+            case 3: e &= ept_ ? ~uint64_t{7} : ~kP; break;                        // not present
+            case 4: e = 0; pa -= size; break;  // a hole; the next entry is this one's pa + 0
             default: break;
           }
           mem_.Write64(table + 8 * i, e);
@@ -96,6 +109,7 @@ class RandomTree {
 
   std::mt19937_64 rng_;
   int levels_;
+  bool ept_;
   PhysMem mem_{52};
   TableBuilder tb_{mem_, levels_, uint64_t{1} << 40};  // tables out of the way of random leaf addresses
   uint64_t root_ = 0;
@@ -171,9 +185,54 @@ TEST(Property, TranslateAgreesWithEnumerate) {
       Check(tree.mem(), cpu, r.runs, va, seed);
     }
   }
-  std::printf("runs %d anomalies %d\n", total_runs, total_anomalies);
   EXPECT_GT(total_runs, 1000);  // the generator produced something worth checking
   EXPECT_GT(total_anomalies, 10);
+}
+
+// EPT: every run's first byte, last byte and one past agree with EptTranslate for reads, writes
+// and fetches (allowed exactly as the run's R/W/X say, same host address, type and IPAT).
+TEST(Property, EptTranslateAgreesWithEnumerateEpt) {
+  int total_runs = 0;
+  for (uint32_t seed = 100; seed < 112; ++seed) {
+    int levels = seed % 3 == 0 ? 5 : 4;
+    RandomTree tree(seed, levels, /*ept=*/true);
+    EptState s;
+    s.eptp = ept::MakeEptp(tree.root(), levels);
+    s.execute_only = seed % 2 == 0;
+    s.page1gb = seed % 5 != 0;
+    EnumerateOptions o;
+    o.follow_shared = true;
+    o.max_tables = 200000;
+    EptEnumerateResult r = EnumerateEpt(tree.mem(), s, o);
+    ASSERT_TRUE(r.ok) << r.error;
+    total_runs += static_cast<int>(r.runs.size());
+    auto check = [&](uint64_t gpa) {
+      auto it = std::upper_bound(r.runs.begin(), r.runs.end(), gpa,
+                                 [](uint64_t v, const EptRun& run) { return v < run.gpa; });
+      const EptRun* run = nullptr;
+      if (it != r.runs.begin() && gpa - std::prev(it)->gpa < std::prev(it)->size) run = &*std::prev(it);
+      for (Access a : {Access::kRead, Access::kWrite, Access::kFetch}) {
+        EptTranslation t = EptTranslate(tree.mem(), s, gpa, {a});
+        bool allowed = run != nullptr && (a == Access::kRead ? run->r : a == Access::kWrite ? run->w : run->x);
+        ASSERT_EQ(t.ok(), allowed) << "seed " << seed << " gpa " << std::hex << gpa << " access " << int(a) << " outcome " << int(t.outcome) << " " << t.problem;
+        if (run == nullptr) continue;
+        EXPECT_NE(t.outcome, EptOutcome::kMisconfig) << "seed " << seed << " gpa " << std::hex << gpa;
+        if (allowed) {
+          EXPECT_EQ(t.hpa, run->hpa + (gpa - run->gpa));
+          EXPECT_EQ(t.page_size, run->page_size);
+          EXPECT_EQ(t.mem_type, run->mem_type);
+          EXPECT_EQ(t.ipat, run->ipat);
+        }
+      }
+    };
+    for (const EptRun& run : r.runs) {
+      check(run.gpa);
+      check(run.gpa + run.size - 1);
+      check(run.gpa + run.size);
+    }
+    for (int i = 0; i < 500; ++i) check(tree.Rand(uint64_t{1} << (levels == 5 ? 57 : 48)));
+  }
+  EXPECT_GT(total_runs, 500);
 }
 
 }  // namespace

@@ -137,7 +137,10 @@ class WalkEngine {
         expect = NextExpect(e);
         continue;
       }
-      if (!fmt_.Present(e)) continue;
+      if (!fmt_.Present(e)) {
+        expect = 0;  // a hole: the next leaf does not continue the run
+        continue;
+      }
       uint64_t va = fmt_.Canonical(va_base | (uint64_t(i) << shift));
       uint64_t entry_pa = table + 8 * uint64_t(i);
       if (uint64_t r = fmt_.Reserved(level, e); r != 0) {

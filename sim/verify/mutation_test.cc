@@ -113,6 +113,18 @@ TEST(Mutation, RemoveNxFromWritableIsAlsoWx) {
   EXPECT_EQ(codes["write-exec"], 1u);
 }
 
+// Without NX (EFER.NXE clear) every page is executable: writable pages are not write-exec,
+// since no layout could avoid it (found by build_verify_fuzzer on a CPU without NX).
+TEST(Mutation, NoWriteExecWithoutNx) {
+  World w;
+  for (Expected& e : w.in.expected) e.nx = false;
+  w.in.map.cpu.nx = false;
+  w.Build();
+  w.in.cpu.efer_nxe = false;
+  Report r = w.Check();
+  EXPECT_EQ(r.by_code[static_cast<int>(Code::kWriteExec)], 0u) << Dump(r);
+}
+
 // A window that asks for writable+executable gets exactly write-exec, even when obeyed.
 TEST(Mutation, RequestedWxIsReported) {
   World w;
@@ -158,6 +170,18 @@ TEST(Mutation, LargePageOverRegionBoundary) {
   w.in.map.framebuffer = map::Framebuffer{512 * kMiB + kMiB, kMiB};
   w.Build();
   ExpectOnly(w.Check(), Code::kLargePageSpansTypes);
+}
+
+// Pages split at the edges of a framebuffer inside RAM are the minimum: the proven
+// minimum obeys the same type boundaries (found by build_verify_fuzzer).
+TEST(Mutation, SplitAtFramebufferInsideRamIsMinimal) {
+  World w;
+  w.in.map.framebuffer = map::Framebuffer{512 * kMiB + kMiB, kMiB};
+  w.cuts.push_back(512 * kMiB + kMiB);
+  w.cuts.push_back(512 * kMiB + 2 * kMiB);
+  w.Build();
+  Report r = w.Check();
+  EXPECT_TRUE(r.verified) << Dump(r);
 }
 
 // A window mapping reserved memory write-back: cacheable-non-ram.

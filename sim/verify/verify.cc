@@ -519,8 +519,10 @@ void Verifier::Sweep() {
 // Checks of every leaf run on its own: W+X, types across boundaries, cacheable non-RAM.
 void Verifier::CheckRuns() {
   for (const Leaf& r : runs_) {
-    // W+X matters for linear addresses; guest-physical RAM under EPT is RWX by nature.
-    if (!ept_ && r.writable && r.exec) findings_.Add(Finding(Code::kWriteExec, r.va, r.size, r.pa));
+    // W+X matters for linear addresses; guest-physical RAM under EPT is RWX by nature, and
+    // without EFER.NXE (a CPU without NX) every page is executable: no layout can avoid it.
+    if (!ept_ && in_.cpu.efer_nxe && r.writable && r.exec)
+      findings_.Add(Finding(Code::kWriteExec, r.va, r.size, r.pa));
     const U128 pend = U128(r.pa) + r.size;
     if (r.page_size > k4K) {
       // SDM Vol. 3A 12.11.9: a large page over ranges of different types is undefined.
@@ -704,6 +706,12 @@ void Verifier::CheckTransition() {
 void Verifier::CheckOptimality() {
   const bool page1gb = ept_ ? in_.ept.page1gb : in_.cpu.page1gb;
   const uint64_t sizes[3] = {k4K, k2M, k1G};
+  // The minimum obeys the same rule as CheckRuns: no large page across a type change
+  // (region caching or the framebuffer), nor across an MTRR change.
+  std::vector<uint64_t> splits = mtrr_changes_;
+  splits.insert(splits.end(), type_changes_.begin(), type_changes_.end());
+  std::sort(splits.begin(), splits.end());
+  splits.erase(std::unique(splits.begin(), splits.end()), splits.end());
   std::array<std::vector<Iv>, 3> allowed;
   for (int si = 0; si < 3; ++si) {
     const uint64_t s = sizes[si];
@@ -713,8 +721,8 @@ void Verifier::CheckOptimality() {
       std::vector<std::pair<U128, U128>> parts;
       U128 lo = a;
       if (s > k4K) {
-        auto it = std::upper_bound(mtrr_changes_.begin(), mtrr_changes_.end(), uint64_t(a + off));
-        for (; it != mtrr_changes_.end() && U128(*it - off) < b; ++it) {
+        auto it = std::upper_bound(splits.begin(), splits.end(), uint64_t(a + off));
+        for (; it != splits.end() && U128(*it - off) < b; ++it) {
           parts.push_back({lo, U128(*it - off)});
           lo = U128(*it - off);
         }

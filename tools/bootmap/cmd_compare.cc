@@ -100,13 +100,9 @@ int Run(const Args& a) {
     if (!core::host::LoadProfile(p, &probe)) return BadInput("--profiles: unknown profile \"" + p + "\"");
   }
   ReplayOptions o;
-  o.map_source = a.map_file;
   o.runs = a.runs;
-  std::string why;
-  if (!ParsePaging(a.paging, &o.paging, &why)) return BadInput(why);
   map::MemoryMap m;
-  io::LoadResult loaded = io::LoadMapFile(a.map_file, &m);
-  if (!loaded.ok) return BadInput(loaded.error);
+  if (int rc = LoadReplayInput(a.map_file, a.paging, &m, &o); rc != kExitOk) return rc;
   std::vector<Row> rows;
   Progress progress;
   for (const std::string& p : profiles) {

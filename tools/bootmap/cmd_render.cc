@@ -244,12 +244,8 @@ int Run(const Args& a) {
   ReplayOptions o;
   o.profile = a.profile;
   o.layout_file = a.layout_file;
-  o.map_source = a.map_file;
-  std::string why;
-  if (!ParsePaging(a.paging, &o.paging, &why)) return BadInput(why);
   map::MemoryMap m;
-  io::LoadResult loaded = io::LoadMapFile(a.map_file, &m);
-  if (!loaded.ok) return BadInput(loaded.error);
+  if (int rc = LoadReplayInput(a.map_file, a.paging, &m, &o); rc != kExitOk) return rc;
   Progress progress;
   ReplayResult r = Replay(m, o, &progress);
   if (r.bad_input) return BadInput(a.map_file + ": " + r.error);

@@ -25,7 +25,7 @@ struct Args {
 
 ojson Leaves(const uint64_t* l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; }
 
-// The replay --json contract (tools/bootmap/REPLAY_JSON.md).
+// The replay --json contract (tools/bootmap/replay.schema.json).
 ojson ToJson(const std::string& file, const ReplayResult& r) {
   ojson j;
   j["map"] = file;
@@ -97,7 +97,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
-  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\n";
+  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\nwhat was built: ";
   o << VerdictText(v);
   return o.str();
 }
@@ -113,12 +113,11 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
-  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/REPLAY_JSON.md)");
+  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
   app.callback([a, exit_code] {
     ReplayOptions o;
     o.profile = a->profile;
     o.layout_file = a->layout_file;
-    o.map_source = a->map_file;
     o.runs = a->runs;
     o.verify.max_listed = a->max_listed;
     std::string why;
@@ -126,14 +125,9 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput("--seed: " + why);
       return;
     }
-    if (!ParsePaging(a->paging, &o.paging, &why)) {
-      *exit_code = BadInput(why);
-      return;
-    }
     map::MemoryMap m;
-    io::LoadResult loaded = io::LoadMapFile(a->map_file, &m);
-    if (!loaded.ok) {
-      *exit_code = BadInput(loaded.error);
+    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o); rc != kExitOk) {
+      *exit_code = rc;
       return;
     }
     Progress progress;

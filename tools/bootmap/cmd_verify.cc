@@ -1,14 +1,12 @@
-// bootmap verify --map MAP [--profile P | --layout FILE] --image FILE[@ADDR]... [--cr3 X] [--la57]
+// bootmap verify --map MAP [--profile P | --layout FILE] --image FILE[@ADDR]... --cr3 X [--la57]
 //                [--paging 4|5|ept|ept5] [--pat X] [--seed N] [--json]
-// The verifier over tables built elsewhere: raw images (FILE@ADDR), QEMU dump-guest-memory ELF
-// cores, or a `bootmap build --image` table image (which also gives root, paging and PAT).
-// The expectation is the layout's plan for the map. Exit 0 verified, 1 violations, 2 bad input.
-#include <fstream>
+// The verifier over tables built elsewhere: raw images (FILE@ADDR) and ELF cores (QEMU
+// dump-guest-memory, `bootmap build --image`). The expectation is the layout's plan for the map.
+// Exit 0 verified, 1 violations, 2 bad input.
 #include <iostream>
 #include <sstream>
 
 #include "sim/core/host/build.h"
-#include "sim/core/host/image.h"
 #include "sim/core/host/layout.h"
 #include "sim/emu/image.h"
 #include "sim/emu/mem_types.h"
@@ -28,17 +26,6 @@ struct Args {
   size_t max_listed = 20;
 };
 
-bool IsTableImage(const std::string& spec, std::string* bytes) {
-  if (spec.find('@') != std::string::npos) return false;
-  std::ifstream f(spec, std::ios::binary);
-  char magic[8] = {};
-  if (!f.read(magic, 8) || std::string(magic, 8) != std::string(core::host::kImageMagic, 8)) return false;
-  std::stringstream s;
-  s << f.rdbuf();
-  *bytes = std::string(magic, 8) + s.str();
-  return true;
-}
-
 int Run(const Args& a) {
   std::string why;
   core::host::HostOptions host;
@@ -54,24 +41,10 @@ int Run(const Args& a) {
 
   // The tables under test.
   emu::PhysMem mem(52);
-  std::vector<std::string> raw;
-  std::optional<core::host::ImageInfo> table_image;
-  for (const std::string& spec : a.images) {
-    std::string bytes;
-    if (IsTableImage(spec, &bytes)) {
-      core::host::ImageInfo info;
-      if (std::string e = core::host::DecodeImage(bytes, &info, &mem); !e.empty()) return BadInput(spec + ": " + e);
-      table_image = info;
-    } else {
-      raw.push_back(spec);
-    }
-  }
-  if (!raw.empty() && !emu::LoadImages(raw, &mem, &why)) return BadInput(why);
-  uint64_t root = table_image ? table_image->root_pa : 0;
-  if (!a.cr3.empty() && !emu::ParseAddress(a.cr3, &root)) return BadInput("--cr3: not a number: \"" + a.cr3 + "\"");
-  if (a.cr3.empty() && !table_image) return BadInput("--cr3 is required unless an image is a bootmap table image");
-  if (table_image && !host.paging) host.paging = table_image->paging;
-  uint64_t pat = table_image ? table_image->pat_msr : emu::kPowerOnPat;
+  if (!emu::LoadImages(a.images, &mem, &why)) return BadInput(why);
+  uint64_t root = 0;
+  if (!emu::ParseAddress(a.cr3, &root)) return BadInput("--cr3: not a number: \"" + a.cr3 + "\"");
+  uint64_t pat = emu::kPowerOnPat;
   if (!a.pat.empty() && !emu::ParseAddress(a.pat, &pat)) return BadInput("--pat: not a number: \"" + a.pat + "\"");
   if (!emu::PatValid(pat)) return BadInput("--pat: " + Hex(pat) + " has an undefined memory-type encoding");
 
@@ -85,7 +58,7 @@ int Run(const Args& a) {
   }
   plan.root_pa = root;
   plan.pat_msr = pat;
-  verify::Input in = verify::FromBuild(m, plan, &mem, verify::TransitionRanges(m, host));
+  verify::Input in = verify::FromBuild(m, plan, &mem);
   in.cpu.cr3 = root;  // CR3 flags (PWT/PCD) are kept; the address bits select the root
   in.ept.eptp = emu::ept::MakeEptp(root & emu::bits::Range(51, 12), verify::Levels(in.format), MemType::kWB);
   in.table_frames.reset();  // frames and output map are the other loader's: not ours to compare
@@ -124,12 +97,13 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--map", a->map_file, "map file the tables were built for")->required();
   auto* profile = app.add_option("--profile", a->profile, "the layout the tables should implement");
   app.add_option("--layout", a->layout_file, "layout JSON file")->excludes(profile);
-  app.add_option("--image", a->images, "FILE@ADDR raw image, ELF core (dump-guest-memory) or bootmap table image")
+  app.add_option("--image", a->images, "FILE@ADDR raw image, or an ELF core (dump-guest-memory, build --image)")
       ->required();
-  app.add_option("--cr3", a->cr3, "root table address (CR3 or EPTP address)");
+  app.add_option("--cr3", a->cr3, "root table address (CR3, or the EPTP's table address)")->required();
   app.add_flag("--la57", a->la57, "5-level paging (CR4.LA57)");
   app.add_option("--paging", a->paging, "4, 5, ept or ept5");
-  app.add_option("--pat", a->pat, "IA32_PAT the tables assume (default: power-on value)");
+  app.add_option("--pat", a->pat, "IA32_PAT the tables assume (default: power-on 0x0007040600070406; "
+                                  "bootmap's builder: 0x0407050600070106)");
   app.add_option("--seed", a->seed, "automatic offsets as the loader chose them");
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
   app.add_flag("--json", a->json, "one JSON object");

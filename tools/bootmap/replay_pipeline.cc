@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/io/map_json.h"
 #include "sim/verify/from_build.h"
+#include "tools/bootmap/command.h"
 
 namespace bootmap::cli {
 
@@ -75,12 +77,21 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
 
   if (progress) progress->Begin("verifying");
   const auto t0 = std::chrono::steady_clock::now();
-  verify::Input in = verify::FromBuild(m, out.build, out.mem.get(), verify::TransitionRanges(m, host));
+  verify::Input in = verify::FromBuild(m, out.build, out.mem.get());
   out.report = verify::Verify(in, options.verify);
   const auto t1 = std::chrono::steady_clock::now();
   if (progress) progress->End(out.report.leaf_total());
   out.verify_ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   return out;
+}
+
+int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* m, ReplayOptions* o) {
+  o->map_source = map_file;
+  std::string why;
+  if (!ParsePaging(paging, &o->paging, &why)) return BadInput(why);
+  io::LoadResult loaded = io::LoadMapFile(map_file, m);
+  if (!loaded.ok) return BadInput(loaded.error);
+  return kExitOk;
 }
 
 std::string VerdictText(const verify::Report& v) {

@@ -46,6 +46,11 @@ const char* PagingName(core::Paging p);  // "IA-32e 4-level", ...
 
 ReplayResult Replay(const map::MemoryMap& map, const ReplayOptions& options, Progress* progress);
 
+// Loads `map_file` and parses --paging into *options (map_source set); on bad input prints the
+// error and returns kExitBadInput, else kExitOk.
+int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* map,
+                    ReplayOptions* options);
+
 std::string Hex(uint64_t v, int width = 0);
 
 // The verdict: "verified: ..." or "NOT VERIFIED: n violations (code n, ...)" and the listed ones.

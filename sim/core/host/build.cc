@@ -296,7 +296,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   policy.region_count = regions.size();
   policy.exclude = exclude.data();
   policy.exclude_count = exclude.size();
-  policy.ceiling = options.frame_ceiling;
+  // A table frame must be addressable by an entry: below 2^MAXPHYADDR (SDM Vol. 3A 4.5.4),
+  // whatever the map says lies above it.
+  const uint64_t phys_top = m.cpu.maxphyaddr >= 64 ? 0 : uint64_t{1} << m.cpu.maxphyaddr;
+  policy.ceiling = options.frame_ceiling == 0 ? phys_top
+                   : phys_top == 0              ? options.frame_ceiling
+                                                : std::min(options.frame_ceiling, phys_top);
   PhysWindow window{mem, [](void* c, uint64_t pa) {
                       return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
                     }};
@@ -309,6 +314,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   build.page1gb = m.cpu.page1gb;
   build.nx = m.cpu.nx;
   build.maxphyaddr = m.cpu.maxphyaddr;
+  build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
   std::vector<LeafCounts> per_window(layout.windows.size());
   BuildStats stats;
   stats.per_window = per_window.data();
@@ -322,9 +328,9 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     if (e.status == Status::kConflict) {
       result.error = DescribeRequest(result, e.request) + " conflicts with " + DescribeRequest(result, e.other) +
                      " at " + Hex(e.address);
-    } else if (e.status == Status::kOutOfFrames && recorder.over_limit) {
-      result.error = "the tables need " + std::to_string(e.needed) + " frames (" + Bytes(e.needed * kFrameBytes) +
-                     "), above the limit of " + std::to_string(options.max_table_frames) + " frames";
+    } else if (e.status == Status::kOutOfFrames && (recorder.over_limit || e.needed > options.max_table_frames)) {
+      result.error = "the tables need more than " + std::to_string(options.max_table_frames) + " frames (" +
+                     Bytes(options.max_table_frames * kFrameBytes) + "), above the limit";
     } else if (e.status == Status::kOutOfFrames) {
       result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
                      " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");

@@ -18,10 +18,12 @@ constexpr uint32_t Kinds(std::initializer_list<RegionKind> kinds) {
 constexpr uint32_t kRam = RamLikeKinds();
 
 // bootmap: only what must stay reachable is identity-mapped; RAM in a direct map at an
-// automatic offset; largest safe pages; nothing in holes.
+// automatic offset; largest safe pages; nothing in holes. No mapping is both writable and
+// executable: the transition ranges are read-execute (the loader writes through the
+// direct map), which the verifier checks (write-exec).
 constexpr Window kBootmap[] = {
     {.name = "transition", .sources = kSourceTransition, .placement = Placement::kIdentity,
-     .nx = false},
+     .writable = false, .nx = false},
     {.name = "framebuffer", .sources = kSourceFramebuffer, .placement = Placement::kIdentity},
     {.name = "efi-runtime-code", .kinds = Kinds({RegionKind::kRuntimeCode}),
      .placement = Placement::kIdentity, .writable = false, .nx = false},

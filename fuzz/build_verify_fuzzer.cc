@@ -1,0 +1,175 @@
+// The whole pipeline on hostile maps: an action stream decodes a memory map (E820 and/or
+// EFI, 1..256 entries), CPU facts, optional MTRRs and a layout (a profile or random
+// windows); then plan -> size -> build -> verify.
+// Findings: a crash, hang or sanitizer report; a build that fails without a message;
+// SizeTables disagreeing with the frames the build took; two builds of one input that
+// differ in any table byte; any verifier violation (or refused input) for the default
+// profile. Other profiles and random layouts are checked for everything but violations.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include "fuzz/map_decoder.h"
+#include "sim/core/builder.h"
+#include "sim/core/host/build.h"
+#include "sim/core/host/layout.h"
+#include "sim/verify/from_build.h"
+#include "sim/verify/verify.h"
+
+namespace {
+
+using namespace bootmap;
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"0x%llx\"", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// A layout of 1..4 random windows (maps/PROFILES.md), as JSON text.
+std::string RandomLayout(FuzzedDataProvider& fdp) {
+  std::string json = "{";
+  if (fdp.ConsumeBool()) json += "\"profile\":\"bootmap\",";
+  json += "\"windows\":[";
+  const int windows = fdp.ConsumeIntegralInRange(1, 4);
+  for (int i = 0; i < windows; ++i) {
+    json += i ? ",{" : "{";
+    json += "\"name\":\"w" + std::to_string(i) + "\"";
+    const uint8_t kinds = fdp.ConsumeIntegralInRange<uint8_t>(0, 3);
+    if (kinds == 0) json += ",\"kinds\":\"all\"";
+    else if (kinds == 1) json += ",\"kinds\":\"ram\"";
+    else if (kinds == 2) {
+      const uint16_t set = fdp.ConsumeIntegral<uint16_t>();
+      json += ",\"kinds\":[";
+      bool first = true;
+      for (int k = 0; k < kRegionKindCount; ++k) {
+        if (!(set & (1u << k))) continue;
+        json += std::string(first ? "" : ",") + "\"" + std::string(map::RegionKindName(RegionKind(k))) + "\"";
+        first = false;
+      }
+      json += "]";
+    }
+    if (fdp.ConsumeBool()) json += ",\"framebuffer\":true";
+    if (fdp.ConsumeBool()) json += ",\"used\":true";
+    if (fdp.ConsumeBool()) json += ",\"transition\":true";
+    if (fdp.ConsumeBool()) json += ",\"min\":" + Hex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
+    if (fdp.ConsumeBool()) json += ",\"max\":" + Hex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
+    json += std::string(",\"span\":\"") + fdp.PickValueInArray({"regions", "whole", "whole-to-max"}) + "\"";
+    json += std::string(",\"round\":\"") + fdp.PickValueInArray({"4 KiB", "2 MiB", "1 GiB"}) + "\"";
+    const char* placement = fdp.PickValueInArray({"identity", "offset", "linear", "auto"});
+    json += std::string(",\"placement\":\"") + placement + "\"";
+    if (std::strcmp(placement, "offset") == 0 || std::strcmp(placement, "linear") == 0) {
+      json += ",\"base\":" + Hex(fdp.PickValueInArray<uint64_t>({0xffff888000000000, 0xffffc00000000000,
+                                                                 0xffffffff80000000, 0x100000000000,
+                                                                 0xff11000000000000}) +
+                                 fdp.ConsumeIntegral<uint32_t>() * uint64_t{4096});
+    }
+    if (std::strcmp(placement, "auto") == 0) json += ",\"max_slots\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 4));
+    json += std::string(",\"writable\":") + (fdp.ConsumeBool() ? "true" : "false");
+    json += std::string(",\"nx\":") + (fdp.ConsumeBool() ? "true" : "false");
+    json += std::string(",\"user\":") + (fdp.ConsumeBool() ? "true" : "false");
+    json += std::string(",\"global\":") + (fdp.ConsumeBool() ? "true" : "false");
+    json += std::string(",\"type\":\"") + fdp.PickValueInArray({"by-kind", "WB", "WT", "WC", "WP", "UC", "UC-"}) + "\"";
+    json += std::string(",\"max_page\":\"") + fdp.PickValueInArray({"4 KiB", "2 MiB", "1 GiB"}) + "\"}";
+  }
+  json += "]";
+  if (fdp.ConsumeBool()) {
+    json += ",\"transition\":[{\"base\":" + Hex(fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 20) * 4096) +
+            ",\"size\":" + Hex(fdp.ConsumeIntegralInRange<uint64_t>(1, 512) * 4096) + "}]";
+  }
+  return json + "}";
+}
+
+core::PhysWindow WindowOf(emu::PhysMem* mem) {
+  return {mem, [](void* c, uint64_t pa) {
+            return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
+          }};
+}
+
+bool SameRequest(const core::MapRequest& a, const core::MapRequest& b) {
+  return a.va == b.va && a.pa == b.pa && a.size == b.size && core::SameMapping(a, b) && a.max_level == b.max_level &&
+         a.window == b.window;
+}
+
+[[noreturn]] void Finding(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "build_verify_fuzzer: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  FuzzedDataProvider fdp(data, size);
+  map::MemoryMap m = fuzz::DecodeMap(fdp, {});
+  core::host::HostOptions options;
+  const auto& profiles = core::host::ProfileNames();
+  const size_t pick = fdp.ConsumeIntegralInRange<size_t>(0, profiles.size());
+  if (pick < profiles.size()) options.profile = std::string(profiles[pick]);
+  else m.layout_json = RandomLayout(fdp);
+  if (fdp.ConsumeBool()) {
+    options.paging = fdp.PickValueInArray({core::Paging::kX86Level4, core::Paging::kX86Level5,
+                                           core::Paging::kEptLevel4, core::Paging::kEptLevel5});
+  }
+  options.seed = fdp.ConsumeIntegralInRange<uint64_t>(0, 3);
+  options.max_table_frames = 512;  // bounds every exec: larger layouts fail cleanly
+  const bool checked = options.profile == core::host::kDefaultProfile;
+
+  emu::PhysMem mem(m.cpu.maxphyaddr);
+  const core::host::BuildResult b = core::host::BuildTables(m, options, &mem);
+  if (!b.built) {
+    if (b.error.empty()) Finding("build failed without a message", "");
+    return 0;
+  }
+  if (!b.ok && b.error.empty()) Finding("partial build without a message", "");
+
+  // Sizing: the dry run predicts exactly the frames the build took.
+  core::BuildOptions bo;
+  bo.paging = b.paging;
+  bo.page1gb = m.cpu.page1gb;
+  bo.nx = m.cpu.nx;
+  bo.maxphyaddr = m.cpu.maxphyaddr;
+  emu::PhysMem scratch(m.cpu.maxphyaddr);
+  const core::Result<uint64_t> sized =
+      core::SizeTables(bo, WindowOf(&scratch), core::kNoRoot, b.requests.data(), b.requests.size());
+  if (!sized.ok() || sized.value != b.table_frames.size()) {
+    Finding("sized != used", "sized " + std::to_string(sized.value) + " (" + sized.error.reason + "), used " +
+                                 std::to_string(b.table_frames.size()));
+  }
+
+  // Determinism: a second build writes the same bytes into the same frames.
+  emu::PhysMem mem2(m.cpu.maxphyaddr);
+  const core::host::BuildResult b2 = core::host::BuildTables(m, options, &mem2);
+  if (!b2.built || b2.ok != b.ok || b2.root_pa != b.root_pa || b2.table_frames != b.table_frames ||
+      b2.requests.size() != b.requests.size()) {
+    Finding("non-deterministic build", b.error + " / " + b2.error);
+  }
+  for (size_t i = 0; i < b.requests.size(); ++i)
+    if (!SameRequest(b.requests[i], b2.requests[i])) Finding("non-deterministic plan", std::to_string(i));
+  for (uint64_t pa : b.table_frames) {
+    const uint8_t* x = mem.FrameForRead(pa);
+    const uint8_t* y = mem2.FrameForRead(pa);
+    if ((x == nullptr) != (y == nullptr) || (x && std::memcmp(x, y, emu::kFrameSize) != 0))
+      Finding("non-deterministic table bytes", Hex(pa));
+  }
+
+  // The oracle: every profile is walked (crash-only); the default one must verify.
+  verify::Options vo;
+  vo.samples = 64;
+  vo.max_boundary_walks = 4096;
+  vo.max_listed = 4;
+  vo.budgets.max_leaves = uint64_t{1} << 22;
+  const verify::Input in = verify::FromBuild(m, b, &mem, verify::TransitionRanges(m, options));
+  const verify::Report report = verify::Verify(in, vo);
+  if (checked && b.ok && (!report.error.empty() || !report.verified)) {
+    std::string detail = report.error;
+    for (const verify::Violation& v : report.violations)
+      detail += std::string(verify::CodeName(v.code)) + ": " + v.message + "\n";
+    Finding("the default profile does not verify", detail);
+  }
+  return 0;
+}

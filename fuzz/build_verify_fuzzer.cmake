@@ -1,0 +1,1 @@
+bootmap_fuzzer(build_verify_fuzzer LIBS bootmap_verify bootmap_core_host bootmap_core bootmap_io bootmap_emu bootmap_map)

@@ -1,0 +1,1 @@
+bootmap_fuzzer(import_fuzzer LIBS bootmap_import bootmap_io bootmap_map)

@@ -1,0 +1,38 @@
+// Shared by walker_fuzzer and ept_fuzzer: the input's bytes as a few page-table frames in
+// simulated physical memory, and the addresses to probe.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include "sim/emu/phys_mem.h"
+
+namespace bootmap::fuzz {
+
+inline constexpr uint64_t kMaxFrames = 6;  // a 5-level chain plus one: keeps every exec fast
+inline constexpr size_t kMaxProbes = 16;
+
+struct TableBytes {
+  uint64_t base = 0;                // frames at base, base + 4 KiB, ...
+  uint64_t frames = 0;
+  std::vector<uint64_t> probes;     // fuzzed addresses to translate
+};
+
+// Takes the probes and the frame base from the input's tail, then writes every remaining
+// byte as frames from `base`. Entries point into those frames when their address field is
+// base + k * 4 KiB (0 by default: short inputs build tables at 0, 0x1000, ...).
+inline TableBytes DecodeTableBytes(FuzzedDataProvider& fdp, emu::PhysMem* mem) {
+  TableBytes t;
+  const size_t probes = fdp.ConsumeIntegralInRange<size_t>(0, kMaxProbes);
+  for (size_t i = 0; i < probes; ++i) t.probes.push_back(fdp.ConsumeIntegral<uint64_t>());
+  // Below 2^32 so every MAXPHYADDR the fuzzers pick can hold the frames.
+  t.base = uint64_t{fdp.ConsumeIntegral<uint16_t>()} * emu::kFrameSize;
+  std::vector<uint8_t> bytes = fdp.ConsumeBytes<uint8_t>(kMaxFrames * emu::kFrameSize);
+  t.frames = std::max<uint64_t>(1, (bytes.size() + emu::kFrameSize - 1) / emu::kFrameSize);
+  mem->WriteBytes(t.base, bytes.data(), bytes.size());
+  return t;
+}
+
+}  // namespace bootmap::fuzz

@@ -1,0 +1,1 @@
+bootmap_fuzzer(walker_fuzzer LIBS bootmap_emu bootmap_map)
