@@ -115,8 +115,8 @@ Planned PlanOnly(const MapFile& file, const std::string& profile, core::Paging p
   p.options.profile = profile;
   p.options.map_source = file.path;
   p.options.paging = paging;
-  // No frame may be taken: the host plans, sizes, and stops before writing anything.
-  p.options.max_table_frames = 0;
+  // One frame at most: the host plans, starts sizing, and stops before writing anything.
+  p.options.max_table_frames = 1;
   emu::PhysMem none(p.map->cpu.maxphyaddr);
   p.plan = core::host::BuildTables(*p.map, p.options, &none);
   p.options.max_table_frames = core::host::HostOptions{}.max_table_frames;
@@ -124,18 +124,11 @@ Planned PlanOnly(const MapFile& file, const std::string& profile, core::Paging p
     p.error = p.plan.bad_input ? p.plan.error : "nothing to map (" + p.plan.error + ")";
     return p;
   }
-  // A cheap lower bound first (the dry run's time grows with the tables): every request
-  // needs at least size / largest page leaves, 512 to a table.
-  uint64_t min_frames = 0;
-  for (const core::MapRequest& r : p.plan.requests) min_frames += r.size / core::LevelBytes(r.max_level) / 512;
-  if (min_frames > max_frames) {
-    p.error = "needs at least " + std::to_string(min_frames) + " table frames";
-    return p;
-  }
   p.build.paging = p.plan.paging;
   p.build.page1gb = p.map->cpu.page1gb;
   p.build.nx = p.map->cpu.nx;
   p.build.maxphyaddr = p.map->cpu.maxphyaddr;
+  p.build.max_frames = max_frames;  // the dry run stops there
   core::PhysWindow no_window;  // the dry run of a fresh tree reads no table
   core::Result<uint64_t> frames =
       core::SizeTables(p.build, no_window, core::kNoRoot, p.plan.requests.data(), p.plan.requests.size(), &p.size);

@@ -21,7 +21,6 @@
 #include "sim/emu/enumerate.h"
 #include "sim/emu/ept.h"
 #include "sim/emu/paging.h"
-#include "sim/map/normalize.h"
 
 namespace bootmap::bench {
 namespace {
@@ -195,27 +194,9 @@ void RegisterCombo(const Combo& c, const std::string& suffix, bool bulk) {
   }
 }
 
-// The 4 KiB profiles: the dry run that sizes their tables takes time in proportion to the
-// tables, 24 s for bootloader-0.10 on near-2p52 with 5-level paging; above kLegacyTop they
-// are not even sized.
-constexpr std::string_view kLegacyProfiles[] = {"bootloader-0.10", "ept-identity"};
-constexpr uint64_t kLegacyTop = uint64_t{1} << 41;
-
-uint64_t Top(const MapFile& file) {
-  std::string error;
-  const map::MemoryMap* m = LoadedMap(file, &error);
-  if (!m) return 0;
-  const map::NormalizedMap n = map::Normalize(*m);
-  return n.regions.empty() ? 0 : n.regions.back().base + n.regions.back().size;
-}
-
 void RegisterCases() {
   for (const MapFile& file : BundledMaps()) {
-    const uint64_t top = Top(file);
     for (std::string_view profile : core::host::ProfileNames()) {
-      if (top > kLegacyTop && std::find(std::begin(kLegacyProfiles), std::end(kLegacyProfiles), profile) !=
-                                  std::end(kLegacyProfiles))
-        continue;
       for (core::Paging paging : {core::Paging::kX86Level4, core::Paging::kX86Level5, core::Paging::kEptLevel4}) {
         Combo c{file, std::string(profile), paging};
         Planned p = PlanOnly(file, c.profile, paging, kSweepFrames);
