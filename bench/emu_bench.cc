@@ -1,5 +1,7 @@
-// Paging-emulator throughput: enumeration of a large 4 KiB tree and random translations.
-//   build/release/bench/bootmap_bench --benchmark_filter=Emu
+// Paging-emulator throughput on hand-built 4 KiB trees (independent of the core): enumeration
+// (contiguous and worst-case scattered) and random translations by tree size. The core's
+// trees of the bundled maps are in table_bench.cc.
+//   build/release/bench/bootmap_bench --benchmark_filter=synthetic-4k
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -7,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "sim/emu/enumerate.h"
 #include "sim/emu/ia32e_entry.h"
 #include "sim/emu/paging.h"
@@ -15,6 +18,9 @@ namespace bootmap::emu {
 namespace {
 
 using namespace ia32e;
+using bench::SetCounters;
+namespace bench = bootmap::bench;
+using bench::Work;
 constexpr uint64_t kFlags = kP | kRW;
 constexpr uint64_t kTableBase = uint64_t{1} << 44;  // tables above the mapped physical range
 
@@ -57,19 +63,23 @@ struct Tree4k {
   }
 };
 
-Tree4k& CachedTree(uint64_t leaves, uint64_t stride) {
-  static std::unique_ptr<Tree4k> tree;
-  if (!tree || tree->leaves != leaves || tree->mem.Read64(tree->cpu.cr3) == 0) tree.reset();
-  if (!tree) tree = std::make_unique<Tree4k>(leaves, stride);
-  return *tree;
+// Counters of a Tree4k: its leaves and table pages (written by hand, not by the core).
+Work Counts(const Tree4k& t, uint64_t handled) {
+  Work w;
+  w.leaves[0] = t.leaves;
+  w.table_pages = t.mem.frames();
+  w.handled = handled;
+  return w;
 }
 
-// Enumerate a tree of 2^N contiguous 4 KiB leaves (one run): leaves per second.
-void BM_EmuEnumerate4k(benchmark::State& state) {
-  const uint64_t leaves = uint64_t{1} << state.range(0);
-  Tree4k& t = CachedTree(leaves, kFrameSize);
+// Enumerate a tree of 2^N 4 KiB leaves: contiguous (one run) or pa stride 8 KiB, the worst
+// case for coalescing (every leaf its own run).
+void BM_EmuEnumerate4k(benchmark::State& state, int log2_leaves, uint64_t stride) {
+  const uint64_t leaves = uint64_t{1} << log2_leaves;
+  Tree4k t(leaves, stride);
   EnumerateOptions o;
   o.max_leaves = leaves;
+  o.max_runs = leaves;
   uint64_t runs = 0;
   for (auto _ : state) {
     EnumerateResult r = Enumerate(t.mem, t.cpu, o);
@@ -77,30 +87,20 @@ void BM_EmuEnumerate4k(benchmark::State& state) {
     runs = r.runs.size();
     benchmark::DoNotOptimize(r.runs.data());
   }
-  state.counters["leaves"] = static_cast<double>(leaves);
-  state.counters["runs"] = static_cast<double>(runs);
-  state.counters["leaves_per_s"] = benchmark::Counter(static_cast<double>(leaves), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["runs"] = double(runs);
+  SetCounters(state, Counts(t, leaves));
 }
-BENCHMARK(BM_EmuEnumerate4k)->Arg(20)->Arg(28)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-// Worst case for coalescing: every leaf is its own run (pa stride 8 KiB).
-void BM_EmuEnumerate4kScattered(benchmark::State& state) {
-  const uint64_t leaves = uint64_t{1} << state.range(0);
-  Tree4k t(leaves, 2 * kFrameSize);
-  EnumerateOptions o;
-  o.max_runs = leaves;
-  for (auto _ : state) {
-    EnumerateResult r = Enumerate(t.mem, t.cpu, o);
-    if (!r.ok || r.runs.size() != leaves) state.SkipWithError("enumeration failed");
-    benchmark::DoNotOptimize(r.runs.data());
-  }
-  state.counters["leaves_per_s"] = benchmark::Counter(static_cast<double>(leaves), benchmark::Counter::kIsIterationInvariantRate);
+void RegisterEnumerate() {
+  bench::AddCase("Enumerate/synthetic-4k-2p20-contiguous/hand-built/4",
+                 [](benchmark::State& s) { BM_EmuEnumerate4k(s, 20, kFrameSize); }, benchmark::kMillisecond);
+  bench::AddCase("Enumerate/synthetic-4k-2p22-scattered/hand-built/4",
+                 [](benchmark::State& s) { BM_EmuEnumerate4k(s, 22, 2 * kFrameSize); }, benchmark::kMillisecond);
 }
-BENCHMARK(BM_EmuEnumerate4kScattered)->Arg(22)->Unit(benchmark::kMillisecond)->UseRealTime();
+const bool enumerate_registered = bench::AddRegistrar(&RegisterEnumerate);
 
-// Random-address translation on a resident 4-level tree of 2^N 4 KiB leaves: translations per second.
-void BM_EmuTranslateRandom(benchmark::State& state) {
-  const uint64_t leaves = uint64_t{1} << state.range(0);
+// Random-address translation on a resident 4-level tree of 2^N 4 KiB leaves.
+void BM_EmuTranslateRandom(benchmark::State& state, int log2_leaves) {
+  const uint64_t leaves = uint64_t{1} << log2_leaves;
   Tree4k t(leaves, kFrameSize);
   std::mt19937_64 rng(1);
   std::vector<uint64_t> vas(1 << 16);
@@ -113,9 +113,14 @@ void BM_EmuTranslateRandom(benchmark::State& state) {
     i = (i + 1) & (vas.size() - 1);
   }
   benchmark::DoNotOptimize(sum);
-  state.counters["translations_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  SetCounters(state, Counts(t, 1));
 }
-BENCHMARK(BM_EmuTranslateRandom)->Arg(12)->Arg(18)->Arg(22);
+void RegisterTranslate() {
+  for (int log2 : {12, 18, 22})
+    bench::AddCase("Translate/synthetic-4k-2p" + std::to_string(log2) + "/hand-built/4",
+                   [log2](benchmark::State& s) { BM_EmuTranslateRandom(s, log2); }, benchmark::kNanosecond);
+}
+const bool translate_registered = bench::AddRegistrar(&RegisterTranslate);
 
 }  // namespace
 }  // namespace bootmap::emu
