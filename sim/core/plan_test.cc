@@ -179,6 +179,24 @@ TEST(Plan, UsedRangeOverReservedIsNotCached) {
   EXPECT_EQ(p.requests[1].type, MemType::kUC);
 }
 
+// Overlapping ranges of one window, listed out of order, become one request, so the
+// builder can take the largest pages over their union (found by build_verify_fuzzer:
+// leaves-not-minimal).
+TEST(Plan, OverlappingRangesOfAWindowMerge) {
+  std::vector<RegionInfo> regions = {{0, 64 * kMiB, RegionKind::kUsable, 0}};
+  std::vector<NamedRange> used = {{14 * kMiB, 12 * kMiB, "initrd"}, {0, 16 * kMiB + 4096, "kernel"}};
+  PlanInput in = WithRam(&regions);
+  in.used = used.data();
+  in.used_count = used.size();
+  Window w;
+  w.sources = kSourceUsed;
+  Planned p = RunPlan(in, {w});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 1u);
+  EXPECT_EQ(p.requests[0].pa, 0u);
+  EXPECT_EQ(p.requests[0].size, 26 * kMiB);
+}
+
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
 TEST(Plan, TypeRule) {
   EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);
