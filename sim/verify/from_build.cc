@@ -1,7 +1,5 @@
 #include "sim/verify/from_build.h"
 
-#include "sim/core/host/layout.h"
-
 namespace bootmap::verify {
 
 Format FormatOf(core::Paging paging) {
@@ -14,27 +12,7 @@ Format FormatOf(core::Paging paging) {
   return Format::kIa32e4;
 }
 
-std::vector<Range> TransitionRanges(const map::MemoryMap& m, const core::host::HostOptions& o) {
-  core::host::HostLayout layout;
-  bool ok = true;
-  if (!o.layout_file.empty()) ok = core::host::LoadLayoutFile(o.layout_file, &layout).empty();
-  else if (!o.profile.empty()) ok = core::host::LoadProfile(o.profile, &layout);
-  else if (!m.layout_json.empty()) ok = core::host::ParseLayout(m.layout_json, m.name, "/layout", &layout).empty();
-  else ok = core::host::LoadProfile(core::host::kDefaultProfile, &layout);
-  std::vector<Range> out;
-  if (!ok) return out;
-  if (layout.has_transition) {
-    for (const core::PhysRange& r : layout.transition) out.push_back({r.base, r.size});
-    return out;
-  }
-  constexpr uint64_t k4G = uint64_t{1} << 32;
-  for (const map::UsedRange& u : m.used)
-    if (u.base < k4G) out.push_back({u.base, std::min(u.size, k4G - u.base)});
-  return out;
-}
-
-Input FromBuild(const map::MemoryMap& m, const core::host::BuildResult& b, emu::PhysMem* mem,
-                std::vector<Range> transition) {
+Input FromBuild(const map::MemoryMap& m, const core::host::BuildResult& b, emu::PhysMem* mem) {
   Input in;
   in.format = FormatOf(b.paging);
   in.mem = mem;
@@ -63,7 +41,7 @@ Input FromBuild(const map::MemoryMap& m, const core::host::BuildResult& b, emu::
     in.expected.push_back(e);
   }
   for (const core::host::WindowReport& w : b.windows) in.windows.push_back(w.name);
-  in.transition = std::move(transition);
+  for (const core::PhysRange& t : b.transition) in.transition.push_back({t.base, t.size});
   in.table_frames = b.table_frames;
   std::vector<OutputRegion> out;
   for (const core::host::OutputRegion& r : b.output_map) out.push_back({r.base, r.size, r.kind == "page-tables"});

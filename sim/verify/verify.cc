@@ -433,7 +433,7 @@ bool Verifier::EnumerateTables() {
     report_.leaves = e.leaves;
     runs_.reserve(e.runs.size());
     for (const emu::EptRun& r : e.runs) runs_.push_back({r.gpa, r.size, r.hpa, r.page_size, r.w, false, r.x, r.mem_type});
-    note_anomalies(e.anomalies, e.misconfigured_entries, e.shared_tables + e.self_references);
+    note_anomalies(e.anomalies, e.reserved_entries, e.shared_tables + e.self_references);
   } else {
     emu::EnumerateResult e = emu::Enumerate(*in_.mem, in_.cpu, budgets);
     ok = e.ok;

@@ -25,29 +25,15 @@ struct Args {
 
 ojson Leaves(const uint64_t* l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; }
 
-// The replay --json contract (tools/bootmap/REPLAY_JSON.md).
+// The replay --json contract (tools/bootmap/replay.schema.json).
 ojson ToJson(const std::string& file, const ReplayResult& r) {
   ojson j;
   j["map"] = file;
   j["profile"] = r.build.profile.empty() ? "(layout)" : r.build.profile;
   j["paging"] = PagingArg(r.build.paging);
-  j["verified"] = r.built && r.report.verified;
-  if (!r.built) j["error"] = r.error;
-  ojson v = ojson::array();
-  for (const verify::Violation& x : r.report.violations)
-    v.push_back({{"code", verify::CodeName(x.code)}, {"message", x.message}, {"va", Hex(x.va)}, {"pa", Hex(x.pa)}});
-  j["violations"] = v;
-  j["violation_count"] = r.report.violation_count;
-  ojson by = ojson::object();
-  for (int c = 0; c < verify::kCodeCount; ++c)
-    if (r.report.by_code[c]) by[std::string(verify::CodeName(verify::Code(c)))] = r.report.by_code[c];
-  j["violations_by_code"] = by;
-  j["leaves"] = Leaves(r.report.leaves.data());
-  j["minimal_leaves"] = Leaves(r.report.minimal_leaves.data());
-  j["leaf_gap"] = r.report.leaf_total() > r.report.minimal_total() ? r.report.leaf_total() - r.report.minimal_total() : 0;
-  j["table_pages"] = r.report.table_pages;
-  j["minimal_table_pages"] = r.report.minimal_table_pages;
-  j["table_bytes"] = r.report.table_pages * 4096;
+  AddReportJson(r.report, &j);
+  j["verified"] = r.verified();
+  if (!r.error.empty()) j["error"] = r.error;
   j["build_ns"] = r.build_ns;
   j["build_ns_runs"] = r.build_ns_runs;
   j["verify_ns"] = r.verify_ns;
@@ -56,6 +42,7 @@ ojson ToJson(const std::string& file, const ReplayResult& r) {
   ojson windows = ojson::array();
   for (const auto& w : r.build.windows) {
     ojson o{{"name", w.name}, {"placement", w.placement}, {"empty", w.empty}};
+    if (!w.error.empty()) o["error"] = w.error;
     if (!w.empty) {
       o["va"] = Hex(w.place.va_lo);
       o["va_end"] = Hex(w.place.va_hi);
@@ -80,7 +67,9 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 "physical source", "4K", "2M", "1G", "tables");
   o << line;
   for (const auto& w : b.windows) {
-    if (w.empty) {
+    if (!w.error.empty()) {
+      std::snprintf(line, sizeof line, "%-18s %-9s LEFT OUT: %s\n", w.name.c_str(), w.placement.c_str(), w.error.c_str());
+    } else if (w.empty) {
       std::snprintf(line, sizeof line, "%-18s %-9s (selects nothing)\n", w.name.c_str(), w.placement.c_str());
     } else {
       const std::string va = Hex(w.place.va_lo, 16) + "-" + Hex(w.place.va_hi - 1, 16);
@@ -108,21 +97,8 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
-  if (v.verified) {
-    o << "verified: every expected byte translates as asked, nothing else is mapped\n";
-  } else {
-    o << "NOT VERIFIED: " << v.violation_count << " violation" << (v.violation_count == 1 ? "" : "s") << " (";
-    bool first = true;
-    for (int c = 0; c < verify::kCodeCount; ++c) {
-      if (!v.by_code[c]) continue;
-      o << (first ? "" : ", ") << verify::CodeName(verify::Code(c)) << " " << v.by_code[c];
-      first = false;
-    }
-    o << ")\n";
-    for (const verify::Violation& x : v.violations) o << "  " << verify::CodeName(x.code) << ": " << x.message << "\n";
-    if (v.violation_count > v.violations.size())
-      o << "  ... and " << v.violation_count - v.violations.size() << " more\n";
-  }
+  if (!r.complete) o << "NOT COMPLETE: " << r.error << "\nwhat was built: ";
+  o << VerdictText(v);
   return o.str();
 }
 
@@ -137,12 +113,11 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
-  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/REPLAY_JSON.md)");
+  app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
   app.callback([a, exit_code] {
     ReplayOptions o;
     o.profile = a->profile;
     o.layout_file = a->layout_file;
-    o.map_source = a->map_file;
     o.runs = a->runs;
     o.verify.max_listed = a->max_listed;
     std::string why;
@@ -150,14 +125,9 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput("--seed: " + why);
       return;
     }
-    if (!ParsePaging(a->paging, &o.paging, &why)) {
-      *exit_code = BadInput(why);
-      return;
-    }
     map::MemoryMap m;
-    io::LoadResult loaded = io::LoadMapFile(a->map_file, &m);
-    if (!loaded.ok) {
-      *exit_code = BadInput(loaded.error);
+    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o); rc != kExitOk) {
+      *exit_code = rc;
       return;
     }
     Progress progress;
@@ -177,7 +147,7 @@ void Setup(CLI::App& app, int* exit_code) {
     } else {
       std::cout << Human(a->map_file, r, o.seed);
     }
-    *exit_code = r.built && r.report.verified ? kExitOk : kExitFound;
+    *exit_code = r.verified() ? kExitOk : kExitFound;
   });
 }
 

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 
+#include "sim/io/map_json.h"
 #include "sim/verify/from_build.h"
+#include "tools/bootmap/command.h"
 
 namespace bootmap::cli {
 
@@ -55,7 +58,7 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
     core::host::BuildResult b = core::host::BuildTables(m, host, mem.get());
     const auto t1 = std::chrono::steady_clock::now();
     if (progress) progress->End(b.totals.leaves[0] + b.totals.leaves[1] + b.totals.leaves[2]);
-    if (!b.ok) {
+    if (!b.built) {
       out.bad_input = b.bad_input;
       out.error = b.error;
       out.build = std::move(b);
@@ -69,15 +72,72 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   std::sort(sorted.begin(), sorted.end());
   out.build_ns = sorted[sorted.size() / 2];
   out.built = true;
+  out.complete = out.build.ok;
+  if (!out.complete) out.error = out.build.error;
 
   if (progress) progress->Begin("verifying");
   const auto t0 = std::chrono::steady_clock::now();
-  verify::Input in = verify::FromBuild(m, out.build, out.mem.get(), verify::TransitionRanges(m, host));
+  verify::Input in = verify::FromBuild(m, out.build, out.mem.get());
   out.report = verify::Verify(in, options.verify);
   const auto t1 = std::chrono::steady_clock::now();
   if (progress) progress->End(out.report.leaf_total());
   out.verify_ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   return out;
+}
+
+int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* m, ReplayOptions* o) {
+  o->map_source = map_file;
+  std::string why;
+  if (!ParsePaging(paging, &o->paging, &why)) return BadInput(why);
+  io::LoadResult loaded = io::LoadMapFile(map_file, m);
+  if (!loaded.ok) return BadInput(loaded.error);
+  return kExitOk;
+}
+
+std::string VerdictText(const verify::Report& v) {
+  std::ostringstream o;
+  if (v.verified) {
+    o << "verified: every expected byte translates as asked, nothing else is mapped\n";
+    return o.str();
+  }
+  if (!v.error.empty()) {
+    o << "NOT VERIFIED: " << v.error << "\n";
+    return o.str();
+  }
+  o << "NOT VERIFIED: " << v.violation_count << " violation" << (v.violation_count == 1 ? "" : "s") << " (";
+  bool first = true;
+  for (int c = 0; c < verify::kCodeCount; ++c) {
+    if (!v.by_code[c]) continue;
+    o << (first ? "" : ", ") << verify::CodeName(verify::Code(c)) << " " << v.by_code[c];
+    first = false;
+  }
+  o << ")\n";
+  for (const verify::Violation& x : v.violations) o << "  " << verify::CodeName(x.code) << ": " << x.message << "\n";
+  if (v.violation_count > v.violations.size()) o << "  ... and " << v.violation_count - v.violations.size() << " more\n";
+  return o.str();
+}
+
+void AddReportJson(const verify::Report& r, nlohmann::ordered_json* out) {
+  using ojson = nlohmann::ordered_json;
+  ojson& j = *out;
+  auto leaves = [](const std::array<uint64_t, 3>& l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; };
+  j["verified"] = r.verified;
+  ojson v = ojson::array();
+  for (const verify::Violation& x : r.violations)
+    v.push_back({{"code", verify::CodeName(x.code)}, {"message", x.message}, {"va", Hex(x.va)}, {"pa", Hex(x.pa)}});
+  j["violations"] = v;
+  j["violation_count"] = r.violation_count;
+  ojson by = ojson::object();
+  for (int c = 0; c < verify::kCodeCount; ++c)
+    if (r.by_code[c]) by[std::string(verify::CodeName(verify::Code(c)))] = r.by_code[c];
+  j["violations_by_code"] = by;
+  j["leaves"] = leaves(r.leaves);
+  j["minimal_leaves"] = leaves(r.minimal_leaves);
+  j["leaf_gap"] = r.leaf_total() > r.minimal_total() ? r.leaf_total() - r.minimal_total() : 0;
+  j["table_pages"] = r.table_pages;
+  j["minimal_table_pages"] = r.minimal_table_pages;
+  j["table_bytes"] = r.table_pages * 4096;
+  j["spot_walks"] = r.walks;
 }
 
 }  // namespace bootmap::cli

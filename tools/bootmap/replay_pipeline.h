@@ -2,6 +2,7 @@
 // production core (timed over several runs), verify with the oracle.
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,11 @@ struct ReplayOptions {
 };
 
 struct ReplayResult {
-  bool built = false;
+  bool built = false;      // tables exist (maybe without some windows)
+  bool complete = false;   // every window was placed
   bool bad_input = false;  // the layout or options are unusable (exit 2)
-  std::string error;       // why the build failed
+  std::string error;       // why the build failed, or which windows were left out
+  bool verified() const { return built && complete && report.verified; }
   core::host::BuildResult build;
   std::unique_ptr<emu::PhysMem> mem;
   verify::Report report;
@@ -43,6 +46,17 @@ const char* PagingName(core::Paging p);  // "IA-32e 4-level", ...
 
 ReplayResult Replay(const map::MemoryMap& map, const ReplayOptions& options, Progress* progress);
 
+// Loads `map_file` and parses --paging into *options (map_source set); on bad input prints the
+// error and returns kExitBadInput, else kExitOk.
+int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* map,
+                    ReplayOptions* options);
+
 std::string Hex(uint64_t v, int width = 0);
+
+// The verdict: "verified: ..." or "NOT VERIFIED: n violations (code n, ...)" and the listed ones.
+std::string VerdictText(const verify::Report& r);
+// Verifier fields of the JSON contract: verified, violations, violation_count, violations_by_code,
+// leaves, minimal_leaves, leaf_gap, table_pages, minimal_table_pages, table_bytes, spot_walks.
+void AddReportJson(const verify::Report& r, nlohmann::ordered_json* j);
 
 }  // namespace bootmap::cli
