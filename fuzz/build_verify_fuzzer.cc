@@ -18,6 +18,7 @@
 #include "sim/core/builder.h"
 #include "sim/core/host/build.h"
 #include "sim/core/host/layout.h"
+#include "sim/io/map_json.h"
 #include "sim/verify/from_build.h"
 #include "sim/verify/verify.h"
 
@@ -96,8 +97,12 @@ bool SameRequest(const core::MapRequest& a, const core::MapRequest& b) {
          a.window == b.window;
 }
 
+const map::MemoryMap* g_map = nullptr;  // the input being run, printed with a finding
+
+// Prints the finding and the decoded map (as a map file, for `bootmap replay`), then aborts.
 [[noreturn]] void Finding(const char* what, const std::string& detail) {
   std::fprintf(stderr, "build_verify_fuzzer: %s\n%s\n", what, detail.c_str());
+  if (g_map != nullptr) std::fprintf(stderr, "the map:\n%s\n", io::SaveMap(*g_map).c_str());
   std::abort();
 }
 
@@ -118,6 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   options.seed = fdp.ConsumeIntegralInRange<uint64_t>(0, 3);
   options.max_table_frames = 512;  // bounds every exec: larger layouts fail cleanly
   const bool checked = options.profile == core::host::kDefaultProfile;
+  g_map = &m;
 
   emu::PhysMem mem(m.cpu.maxphyaddr);
   const core::host::BuildResult b = core::host::BuildTables(m, options, &mem);
@@ -169,6 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     std::string detail = report.error;
     for (const verify::Violation& v : report.violations)
       detail += std::string(verify::CodeName(v.code)) + ": " + v.message + "\n";
+    for (size_t i = 0; i < b.requests.size() && i < 64; ++i) detail += core::host::DescribeRequest(b, uint32_t(i)) + "\n";
     Finding("the default profile does not verify", detail);
   }
   return 0;

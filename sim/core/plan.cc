@@ -136,10 +136,13 @@ MemType PieceType(const Window& w, const Piece& p) {
   return MemType::kUC;
 }
 
-// Smallest type boundary above `a` (kAllOnes if none): MTRR type changes, and the
-// framebuffer's edges, since it is write-combining by kind even where a map puts it
-// inside RAM (no large page may give it the RAM's type across its edge).
-uint64_t NextBoundary(const PlanInput& in, uint64_t a) {
+// Write-back, write-through and write-protect cache reads; UC and WC do not.
+constexpr bool Cacheable(MemType t) { return t == MemType::kWB || t == MemType::kWT || t == MemType::kWP; }
+
+// Smallest type boundary above `a` (kAllOnes if none): MTRR type changes and, for a
+// cacheable mapping, the framebuffer's edges: it is write-combining by kind even where a
+// map puts it inside RAM, and no large page may give it the RAM's type across its edge.
+uint64_t NextBoundary(const PlanInput& in, uint64_t a, bool cacheable) {
   size_t lo = 0, hi = in.mtrr_count;  // first range with end > a
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
@@ -150,14 +153,16 @@ uint64_t NextBoundary(const PlanInput& in, uint64_t a) {
     const TypeRange& t = in.mtrr[lo];
     next = t.base > a ? t.base : SatEnd(t.base, t.size);
   }
-  if (in.has_framebuffer && in.framebuffer.size != 0) {
+  if (cacheable && in.has_framebuffer && in.framebuffer.size != 0) {
     const uint64_t fb_end = SatEnd(in.framebuffer.base, in.framebuffer.size);
     if (in.framebuffer.base > a) next = Min(next, in.framebuffer.base);
     else if (fb_end > a) next = Min(next, fb_end);
   }
   return next;
 }
-bool IsBoundary(const PlanInput& in, uint64_t a) { return a != 0 && NextBoundary(in, a - 1) == a; }
+bool IsBoundary(const PlanInput& in, uint64_t a, bool cacheable) {
+  return a != 0 && NextBoundary(in, a - 1, cacheable) == a;
+}
 
 // Appends requests, merging each with the previous one when it simply extends it.
 class Emitter {
@@ -181,7 +186,7 @@ class Emitter {
   bool Extends(const MapRequest& r) const {
     const uint64_t last_end = last_.va + last_.size;
     return r.window == last_.window && r.max_level == last_.max_level && SameMapping(r, last_) &&
-           r.va >= last_.va && r.va <= last_end && !IsBoundary(in_, last_.pa + last_.size);
+           r.va >= last_.va && r.va <= last_end && !IsBoundary(in_, last_.pa + last_.size, Cacheable(last_.type));
   }
 
   const PlanInput& in_;
@@ -367,7 +372,7 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
       r.max_level = w.max_level;
       r.window = uint16_t(wi);
       for (uint64_t a = p.base; a < p.end;) {
-        const uint64_t stop = Min(p.end, NextBoundary(in, a));
+        const uint64_t stop = Min(p.end, NextBoundary(in, a, Cacheable(r.type)));
         r.pa = a;
         r.va = a + place.offset;
         r.size = stop - a;
@@ -383,6 +388,25 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     return result;
   }
   SortRequests(out->requests, emit.count());
+  // A window's ranges may overlap (used ranges come in any order): merge what the sort
+  // brought together, so the builder sees one run and takes the largest pages over it.
+  // Two overlapping pieces never hide a type boundary: each was split at every one.
+  size_t kept = 0;
+  for (size_t i = 0; i < emit.count(); ++i) {
+    const MapRequest& r = out->requests[i];
+    if (kept > 0) {
+      MapRequest& l = out->requests[kept - 1];
+      const uint64_t l_last = l.va + (l.size - 1), r_last = r.va + (r.size - 1);  // ends may be 2^64
+      const bool overlap = r.va <= l_last;
+      const bool adjacent = !overlap && r.va - 1 == l_last && !IsBoundary(in, l.pa + l.size, Cacheable(l.type));
+      if (r.window == l.window && r.max_level == l.max_level && SameMapping(r, l) && (overlap || adjacent)) {
+        l.size = Max(l_last, r_last) - l.va + 1;
+        continue;
+      }
+    }
+    out->requests[kept++] = r;
+  }
+  result.value = kept;
   return result;
 }
 

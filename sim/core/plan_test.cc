@@ -45,6 +45,16 @@ PlanInput WithRam(const std::vector<RegionInfo>* regions, uint8_t maxphyaddr = 5
   return in;
 }
 
+// One window of the used ranges over `regions`.
+Planned PlanUsed(std::vector<RegionInfo> regions, std::vector<NamedRange> used) {
+  PlanInput in = WithRam(&regions);
+  in.used = used.data();
+  in.used_count = used.size();
+  Window w;
+  w.sources = kSourceUsed;
+  return RunPlan(in, {w});
+}
+
 // An `auto` window of exactly 512 GiB takes one PML4 slot; 4 KiB more takes two.
 TEST(Offset, SlotCountEdges) {
   for (uint64_t size : {512 * kGiB, 512 * kGiB + 4 * kKiB}) {
@@ -160,15 +170,8 @@ TEST(Plan, SplitsAtFramebufferEdges) {
 // A used range is write-back only where it lies in RAM: over reserved memory or a hole
 // it keeps their uncached type (found by build_verify_fuzzer: cacheable-non-ram).
 TEST(Plan, UsedRangeOverReservedIsNotCached) {
-  std::vector<RegionInfo> regions = {{0, 2 * kMiB, RegionKind::kUsable, 0},
-                                     {2 * kMiB, 2 * kMiB, RegionKind::kReserved, 0}};
-  std::vector<NamedRange> used = {{kMiB, 4 * kMiB, "kernel"}};  // RAM, reserved, then a hole
-  PlanInput in = WithRam(&regions);
-  in.used = used.data();
-  in.used_count = used.size();
-  Window w;
-  w.sources = kSourceUsed;
-  Planned p = RunPlan(in, {w});
+  Planned p = PlanUsed({{0, 2 * kMiB, RegionKind::kUsable, 0}, {2 * kMiB, 2 * kMiB, RegionKind::kReserved, 0}},
+                       {{kMiB, 4 * kMiB, "kernel"}});  // RAM, reserved, then a hole
   ASSERT_TRUE(p.result.ok());
   ASSERT_EQ(p.requests.size(), 2u);
   EXPECT_EQ(p.requests[0].pa, kMiB);
@@ -177,6 +180,18 @@ TEST(Plan, UsedRangeOverReservedIsNotCached) {
   EXPECT_EQ(p.requests[1].pa, 2 * kMiB);
   EXPECT_EQ(p.requests[1].size, 3 * kMiB);
   EXPECT_EQ(p.requests[1].type, MemType::kUC);
+}
+
+// Overlapping ranges of one window, listed out of order, become one request, so the
+// builder can take the largest pages over their union (found by build_verify_fuzzer:
+// leaves-not-minimal).
+TEST(Plan, OverlappingRangesOfAWindowMerge) {
+  Planned p = PlanUsed({{0, 64 * kMiB, RegionKind::kUsable, 0}},
+                       {{14 * kMiB, 12 * kMiB, "initrd"}, {0, 16 * kMiB + 4096, "kernel"}});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 1u);
+  EXPECT_EQ(p.requests[0].pa, 0u);
+  EXPECT_EQ(p.requests[0].size, 26 * kMiB);
 }
 
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.

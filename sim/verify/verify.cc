@@ -721,10 +721,13 @@ void Verifier::CheckOptimality() {
       std::vector<std::pair<U128, U128>> parts;
       U128 lo = a;
       if (s > k4K) {
-        auto it = std::upper_bound(splits.begin(), splits.end(), uint64_t(a + off));
-        for (; it != splits.end() && U128(*it - off) < b; ++it) {
-          parts.push_back({lo, U128(*it - off)});
-          lo = U128(*it - off);
+        // Compare in physical space: a split beyond the piece's pa end can wrap to a small va.
+        const uint64_t pa_lo = uint64_t(a + off);
+        const U128 pa_hi = U128(pa_lo) + (b - a);
+        auto it = std::upper_bound(splits.begin(), splits.end(), pa_lo);
+        for (; it != splits.end() && U128(*it) < pa_hi; ++it) {
+          parts.push_back({lo, a + (*it - pa_lo)});
+          lo = a + (*it - pa_lo);
         }
       }
       parts.push_back({lo, b});

@@ -121,12 +121,18 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   // SDM Vol. 3A 12.11.4.1: fixed ranges below 1 MiB; else matching variable ranges
   // (one type, or UC if any is UC, or WT for WT+WB; other mixes are undefined: UC);
-  // else the default type.
-  auto type_at = [&](uint64_t a) {
+  // else the default type. An undefined mix stays its own range even beside a real UC
+  // range: what the CPU does there is unknown, so no large page may cross its edge.
+  struct At {
+    MemType type;
+    bool undefined;
+    bool operator==(const At&) const = default;
+  };
+  auto type_at = [&](uint64_t a) -> At {
     if (fixed && a < (1u << 20)) {
       for (const map::MtrrRange& f : mtrr.fixed)
-        if (a >= f.base && a - f.base < f.size) return f.type;
-      return mtrr.default_type;
+        if (a >= f.base && a - f.base < f.size) return {f.type, false};
+      return {mtrr.default_type, false};
     }
     bool any = false, uc = false, wt = false, wb = false, other = false;
     MemType t = mtrr.default_type;
@@ -139,22 +145,24 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
       wt |= v.type == MemType::kWT;
       wb |= v.type == MemType::kWB;
     }
-    if (!any) return mtrr.default_type;
-    if (uc) return MemType::kUC;
-    if (!other) return t;
+    if (!any) return {mtrr.default_type, false};
+    if (uc) return {MemType::kUC, false};
+    if (!other) return {t, false};
     if (wt && wb) {
       bool only = true;
       for (const Var& v : vars)
         if (a >= v.base && a < v.end) only &= v.type == MemType::kWT || v.type == MemType::kWB;
-      if (only) return MemType::kWT;
+      if (only) return {MemType::kWT, false};
     }
-    return MemType::kUC;
+    return {MemType::kUC, true};
   };
+  At last{};
   for (size_t i = 0; i + 1 < cuts.size() && cuts[i] < top; ++i) {
     const uint64_t end = std::min(cuts[i + 1], top);
-    const MemType t = type_at(cuts[i]);
-    if (!out->empty() && out->back().type == t) out->back().size = end - out->back().base;
-    else out->push_back({cuts[i], end - cuts[i], t});
+    const At at = type_at(cuts[i]);
+    if (!out->empty() && at == last) out->back().size = end - out->back().base;
+    else out->push_back({cuts[i], end - cuts[i], at.type});
+    last = at;
   }
   return true;
 }

@@ -67,7 +67,8 @@ BuildResult BuildTables(const map::MemoryMap& map, const HostOptions& options,
                         emu::PhysMem* mem);
 
 // Effective MTRR type ranges over [0, 2^maxphyaddr) (SDM Vol. 3A 12.11.4.1 precedence),
-// sorted, neighbours of different types. Empty if the map has no MTRRs.
+// sorted, neighbours of different types (or an undefined overlap, UC, beside real UC).
+// Empty if the map has no MTRRs.
 // False (with *error) for a non-contiguous variable-range mask.
 bool MtrrTypeRanges(const map::MemoryMap& map, std::vector<TypeRange>* out, std::string* error);
 

@@ -420,5 +420,26 @@ TEST(HostBuild, MtrrTypeRanges) {
   EXPECT_FALSE(MtrrTypeRanges(m, &t, &err));
 }
 
+// An undefined overlap (WB with WC: UC, SDM Vol. 3A 12.11.4.1) stays apart from real UC
+// beside it, so no large page crosses into memory of unknown type (found by
+// build_verify_fuzzer: large-page-spans-types "UC and UC").
+TEST(HostBuild, MtrrUndefinedOverlapKeepsItsEdges) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 36;
+  map::Mtrrs mtrr;
+  mtrr.default_type = MemType::kUC;
+  const uint64_t mask2g = ((uint64_t{1} << 36) - 1) & ~(2 * kGiB - 1);
+  mtrr.variable = {{0, mask2g, MemType::kWB}, {0, mask2g, MemType::kWC}};  // [0, 2 GiB) undefined
+  m.mtrr = mtrr;
+  std::vector<TypeRange> t;
+  std::string err;
+  ASSERT_TRUE(MtrrTypeRanges(m, &t, &err)) << err;
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].size, 2 * kGiB);
+  EXPECT_EQ(t[0].type, MemType::kUC);
+  EXPECT_EQ(t[1].base, 2 * kGiB);
+  EXPECT_EQ(t[1].type, MemType::kUC);
+}
+
 }  // namespace
 }  // namespace bootmap::core::host
