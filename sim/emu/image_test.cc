@@ -1,6 +1,7 @@
 #include "sim/emu/image.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -11,7 +12,7 @@ namespace bootmap::emu {
 namespace {
 
 std::string WriteFile(const std::string& name, const std::vector<uint8_t>& bytes) {
-  std::string path = testing::TempDir() + "emu_image_test_" + name;
+  std::string path = testing::TempDir() + "emu_image_test_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   return path;
 }

@@ -1,5 +1,6 @@
 // Whole-program tests of `bootmap walk` and `bootmap dump` on small hand-built table images.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
@@ -24,7 +25,7 @@ class Image {
   std::string Write(const std::string& name, uint64_t base = 0x1000, uint64_t size = 0x5000) const {
     std::string bytes(size, '\0');
     for (auto [pa, v] : entries_) std::memcpy(&bytes[pa - base], &v, 8);
-    std::string path = ::testing::TempDir() + "walk_test_" + name;
+    std::string path = ::testing::TempDir() + "walk_test_" + std::to_string(::getpid()) + "_" + name;
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
@@ -88,7 +89,7 @@ TEST(Walk, Faults) {
 // Bad input is reported with the file or option at fault, exit 2, and nothing on stdout.
 TEST(Walk, BadInput) {
   std::string img = TestImage();
-  std::string truncated = ::testing::TempDir() + "walk_test_truncated.core";
+  std::string truncated = ::testing::TempDir() + "walk_test_" + std::to_string(::getpid()) + "_truncated.core";
   {
     std::string elf(64, '\0');
     std::memcpy(&elf[0], "\x7f" "ELF\x02\x01\x01", 7);
@@ -171,7 +172,7 @@ TEST(Dump, Ept) {
 // dump --map totals mapped bytes per region kind and page size, and flags a large page spanning MTRR types.
 TEST(Dump, MapRegionsAndMtrrSpans) {
   std::string img = TestImage();
-  std::string map_path = ::testing::TempDir() + "walk_test_map.json";
+  std::string map_path = ::testing::TempDir() + "walk_test_" + std::to_string(::getpid()) + "_map.json";
   std::ofstream(map_path) << R"({"format": "bootmap-map/1", "name": "t", "origin": "test",
     "cpu": {"vendor": "intel", "maxphyaddr": 46, "page1gb": true, "la57": false, "nx": true},
     "e820": [{"base": "0x0", "size": "0x60000000", "type": "usable"},
