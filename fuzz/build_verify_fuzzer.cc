@@ -169,7 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   vo.max_boundary_walks = 4096;
   vo.max_listed = 4;
   vo.budgets.max_leaves = uint64_t{1} << 22;
-  const verify::Input in = verify::FromBuild(m, b, &mem, verify::TransitionRanges(m, options));
+  const verify::Input in = verify::FromBuild(m, b, &mem);
   const verify::Report report = verify::Verify(in, vo);
   if (checked && b.ok && (!report.error.empty() || !report.verified)) {
     std::string detail = report.error;

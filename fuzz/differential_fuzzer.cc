@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         for (uint64_t va : {r.va, r.va + r.size - 1, r.va + r.size, r.va - 1, r.va + r.size / 2}) samples.push_back(va);
       }
     }
-    inputs.push_back(verify::FromBuild(m, b, &mems.back(), {}));
+    inputs.push_back(verify::FromBuild(m, b, &mems.back()));
   }
   if (any_built != all_built) {
     std::fprintf(stderr, "differential_fuzzer: built in some formats only:\n%s", errors.c_str());
