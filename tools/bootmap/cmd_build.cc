@@ -14,6 +14,7 @@
 #include "sim/io/json_util.h"
 #include "sim/io/map_json.h"
 #include "tools/bootmap/command.h"
+#include "tools/bootmap/replay_pipeline.h"
 
 namespace bootmap::cli {
 namespace {
@@ -32,16 +33,6 @@ std::string Hex(uint64_t v, int width = 0) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
   return buf;
-}
-
-const char* PagingName(core::Paging p) {
-  switch (p) {
-    case core::Paging::kX86Level4: return "IA-32e 4-level";
-    case core::Paging::kX86Level5: return "IA-32e 5-level";
-    case core::Paging::kEptLevel4: return "EPT 4-level";
-    case core::Paging::kEptLevel5: return "EPT 5-level";
-  }
-  return "?";
 }
 
 std::string Report(const core::host::BuildResult& r, const std::string& file, uint64_t seed) {
