@@ -17,7 +17,6 @@ namespace {
 
 using namespace bootmap;
 
-constexpr size_t kMaxCheckedRuns = 64;
 
 const emu::EptRun* Find(const std::vector<emu::EptRun>& runs, uint64_t gpa) {
   size_t lo = 0, hi = runs.size();
@@ -119,16 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (follow_shared) return 0;  // shared subtables walked again repeat gpa ranges
 
   const bool complete = e.shared_tables == 0 && e.self_references == 0;
-  for (size_t i = 0; i < e.runs.size() && i < kMaxCheckedRuns; ++i) {
-    const emu::EptRun& r = e.runs[i];
-    Check(mem, s, e.runs, complete, r.gpa);
-    Check(mem, s, e.runs, complete, r.gpa + (r.size - 1));
-    Check(mem, s, e.runs, complete, r.gpa + (r.size / r.page_size / 2) * r.page_size);
-    Check(mem, s, e.runs, complete, r.gpa - 1);
-    Check(mem, s, e.runs, complete, r.gpa + r.size);
-  }
-  for (uint64_t gpa : tb.probes) Check(mem, s, e.runs, complete, gpa);
-  if (e.runs.empty()) Check(mem, s, e.runs, complete, 0);
+  fuzz::CheckRunBoundaries(
+      e.runs, tb.probes, [](const emu::EptRun& r) { return r.gpa; },
+      [&](uint64_t address) { Check(mem, s, e.runs, complete, address); });
 
   if (ad) {
     emu::EptState with_ad = s;

@@ -35,4 +35,22 @@ inline TableBytes DecodeTableBytes(FuzzedDataProvider& fdp, emu::PhysMem* mem) {
   return t;
 }
 
+// Calls check(address) at every run's first byte, last byte, middle page, one before and
+// one past (first kMaxCheckedRuns runs), at every probe, and at 0 when nothing is mapped.
+inline constexpr size_t kMaxCheckedRuns = 64;
+template <class Runs, class StartOf, class CheckFn>
+void CheckRunBoundaries(const Runs& runs, const std::vector<uint64_t>& probes, StartOf start_of, CheckFn check) {
+  for (size_t i = 0; i < runs.size() && i < kMaxCheckedRuns; ++i) {
+    const auto& r = runs[i];
+    const uint64_t start = start_of(r);
+    check(start);
+    check(start + (r.size - 1));
+    check(start + (r.size / r.page_size / 2) * r.page_size);
+    check(start - 1);
+    check(start + r.size);
+  }
+  for (uint64_t address : probes) check(address);
+  if (runs.empty()) check(0);
+}
+
 }  // namespace bootmap::fuzz

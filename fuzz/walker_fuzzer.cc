@@ -18,7 +18,6 @@ namespace {
 
 using namespace bootmap;
 
-constexpr size_t kMaxCheckedRuns = 64;
 
 emu::CpuState DecodeCpu(FuzzedDataProvider& fdp) {
   emu::CpuState cpu;
@@ -138,16 +137,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (follow_shared) return 0;
 
   const bool complete = e.shared_tables == 0 && e.self_references == 0;
-  for (size_t i = 0; i < e.runs.size() && i < kMaxCheckedRuns; ++i) {
-    const emu::Run& r = e.runs[i];
-    Check(mem, cpu, e.runs, complete, r.va);
-    Check(mem, cpu, e.runs, complete, r.va + (r.size - 1));
-    Check(mem, cpu, e.runs, complete, r.va + (r.size / r.page_size / 2) * r.page_size);
-    Check(mem, cpu, e.runs, complete, r.va - 1);
-    Check(mem, cpu, e.runs, complete, r.va + r.size);
-  }
-  for (uint64_t va : tb.probes) Check(mem, cpu, e.runs, complete, va);
-  if (e.runs.empty()) Check(mem, cpu, e.runs, complete, 0);
+  fuzz::CheckRunBoundaries(
+      e.runs, tb.probes, [](const emu::Run& r) { return r.va; },
+      [&](uint64_t address) { Check(mem, cpu, e.runs, complete, address); });
 
   if (ad_updates) {
     emu::CpuState ad = cpu;
