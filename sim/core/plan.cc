@@ -388,9 +388,11 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     return result;
   }
   SortRequests(out->requests, emit.count());
-  // A window's ranges may overlap (used ranges come in any order): merge what the sort
-  // brought together, so the builder sees one run and takes the largest pages over it.
-  // Two overlapping pieces never hide a type boundary: each was split at every one.
+  // Ranges may overlap or touch, within a window (used ranges come in any order) or
+  // across windows (a used range inside RAM): merge what the sort brought together, so
+  // the builder sees one run and takes the largest pages over the union. The merged run
+  // belongs to its first window. Overlapping pieces never hide a type boundary: each was
+  // split at every one.
   size_t kept = 0;
   for (size_t i = 0; i < emit.count(); ++i) {
     const MapRequest& r = out->requests[i];
@@ -399,7 +401,7 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
       const uint64_t l_last = l.va + (l.size - 1), r_last = r.va + (r.size - 1);  // ends may be 2^64
       const bool overlap = r.va <= l_last;
       const bool adjacent = !overlap && r.va - 1 == l_last && !IsBoundary(in, l.pa + l.size, Cacheable(l.type));
-      if (r.window == l.window && r.max_level == l.max_level && SameMapping(r, l) && (overlap || adjacent)) {
+      if (r.max_level == l.max_level && SameMapping(r, l) && (overlap || adjacent)) {
         l.size = Max(l_last, r_last) - l.va + 1;
         continue;
       }

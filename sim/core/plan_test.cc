@@ -194,6 +194,32 @@ TEST(Plan, OverlappingRangesOfAWindowMerge) {
   EXPECT_EQ(p.requests[0].size, 26 * kMiB);
 }
 
+// Found by build_verify_fuzzer: a used range overlapping the RAM window of another
+// window with the same mapping was built first, so its page table blocked the 2 MiB page
+// the second window's run could take. Same-mapping runs merge across windows.
+TEST(Plan, SameMappingRunsMergeAcrossWindows) {
+  std::vector<RegionInfo> regions = {{0, 64 * kMiB, RegionKind::kUsable, 0}};
+  PlanInput in = WithRam(&regions);
+  const NamedRange kernel{7 * kMiB, 3 * kMiB + 4096, "kernel"};
+  in.used = &kernel;
+  in.used_count = 1;
+  Window used;
+  used.name = "transition";
+  used.sources = kSourceUsed;
+  Window ram;
+  ram.name = "ram";
+  ram.kinds = RamLikeKinds();
+  ram.min_addr = 8 * kMiB + 4096;
+  Planned p = RunPlan(in, {used, ram});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 1u);
+  EXPECT_EQ(p.requests[0].pa, 7 * kMiB);
+  EXPECT_EQ(p.requests[0].size, 57 * kMiB);
+  EXPECT_EQ(p.requests[0].window, 0u);
+  ram.max_level = kLevel4K;  // a different page-size cap keeps them apart
+  EXPECT_EQ(RunPlan(in, {used, ram}).requests.size(), 2u);
+}
+
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
 TEST(Plan, TypeRule) {
   EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);

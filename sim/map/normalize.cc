@@ -38,7 +38,7 @@ bool RoundsInward(RegionKind k) {
 }
 
 constexpr u128 kPage = kPageSize;
-constexpr size_t kMaxOverlapNotes = 10000;
+constexpr size_t kMaxOverlapNotes = 100;  // then one summary line
 
 }  // namespace
 
@@ -178,29 +178,28 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
       const Entry& e = kept[ev.entry];
       auto& list = active[static_cast<size_t>(e.kind)];
       if (ev.start) {
-        if (active_count > 0 && overlap_notes >= kMaxOverlapNotes) {
-          ++overlaps_unlisted;
-        } else if (active_count > 0) {
-          for (size_t k = 0; k < active.size(); ++k) {
-            for (size_t other : active[k]) {
-              if (++overlap_notes > kMaxOverlapNotes) break;
-              const Entry& o = kept[other];
-              u128 overlap_end = std::min(o.end, e.end);
-              std::string what = "/" + std::string(section) + "/" + std::to_string(o.index) + " " +
-                                 std::string(RegionKindName(o.kind)) + " " + Range(o.base, o.end) +
-                                 " overlaps /" + section + "/" + std::to_string(e.index) + " " +
-                                 std::string(RegionKindName(e.kind)) + " " + Range(e.base, e.end);
-              if (o.kind == e.kind) {
-                note(ChangeKind::kMerged, e.base, overlap_end, what + ": merged");
-              } else {
-                const Entry& win = KindPriority(o.kind) > KindPriority(e.kind) ? o : e;
-                note(ChangeKind::kOverlapResolved, e.base, overlap_end,
-                     what + ": " + std::string(RegionKindName(win.kind)) + " wins on " +
-                         Range(e.base, overlap_end));
-              }
+        size_t listed = 0;
+        for (size_t k = 0; k < active.size() && overlap_notes < kMaxOverlapNotes; ++k) {
+          for (size_t other : active[k]) {
+            if (overlap_notes == kMaxOverlapNotes) break;
+            ++overlap_notes;
+            ++listed;
+            const Entry& o = kept[other];
+            u128 overlap_end = std::min(o.end, e.end);
+            std::string what = "/" + std::string(section) + "/" + std::to_string(o.index) + " " +
+                               std::string(RegionKindName(o.kind)) + " " + Range(o.base, o.end) +
+                               " overlaps /" + section + "/" + std::to_string(e.index) + " " +
+                               std::string(RegionKindName(e.kind)) + " " + Range(e.base, e.end);
+            if (o.kind == e.kind) {
+              note(ChangeKind::kMerged, e.base, overlap_end, what + ": merged");
+            } else {
+              const Entry& win = KindPriority(o.kind) > KindPriority(e.kind) ? o : e;
+              note(ChangeKind::kOverlapResolved, e.base, overlap_end,
+                   what + ": " + std::string(RegionKindName(win.kind)) + " wins on " + Range(e.base, overlap_end));
             }
           }
         }
+        overlaps_unlisted += active_count - listed;  // one per overlapping pair
         list.insert(ev.entry);
         ++active_count;
       } else {
@@ -213,7 +212,7 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
 
   if (overlaps_unlisted > 0)
     note(ChangeKind::kOverlapResolved, 0, 0,
-         "and " + std::to_string(overlaps_unlisted) + " more overlaps, not listed");
+         "and " + std::to_string(overlaps_unlisted) + " more overlapping pairs, not listed");
 
   // Record adjacent merges (overlap merges were recorded above).
   size_t touching = 0;
