@@ -83,12 +83,12 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
   // Rounding and empty entries.
   std::vector<Entry> kept;
   kept.reserve(entries.size());
+  auto where = [&](const Entry& e) {  // only formatted when a change is noted
+    return "/" + std::string(section) + "/" + std::to_string(e.index) + " " + std::string(RegionKindName(e.kind));
+  };
   for (Entry e : entries) {
-    char where[48];
-    std::snprintf(where, sizeof where, "/%s/%zu %s", section, e.index,
-                  std::string(RegionKindName(e.kind)).c_str());
     if (e.end == e.base) {
-      note(ChangeKind::kDropped, e.base, e.end, std::string(where) + " " + Range(e.base, e.end) + " is empty: dropped");
+      note(ChangeKind::kDropped, e.base, e.end, where(e) + " " + Range(e.base, e.end) + " is empty: dropped");
       continue;
     }
     if (options.round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
@@ -98,18 +98,18 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
         u128 end = e.end / kPage * kPage;
         if (end <= base) {
           note(ChangeKind::kDropped, e.base, e.end,
-               std::string(where) + " " + before + " holds no whole page: dropped");
+               where(e) + " " + before + " holds no whole page: dropped");
           continue;
         }
         e.base = uint64_t(base);
         e.end = end;
         note(ChangeKind::kRoundedInward, e.base, e.end,
-             std::string(where) + " " + before + " rounded inward to " + Range(e.base, e.end));
+             where(e) + " " + before + " rounded inward to " + Range(e.base, e.end));
       } else {
         e.base = e.base / kPageSize * kPageSize;
         e.end = (e.end + kPage - 1) / kPage * kPage;
         note(ChangeKind::kRoundedOutward, e.base, e.end,
-             std::string(where) + " " + before + " rounded outward to " + Range(e.base, e.end));
+             where(e) + " " + before + " rounded outward to " + Range(e.base, e.end));
       }
     }
     kept.push_back(e);
