@@ -3,9 +3,10 @@
 // time, verdict; one line per profile, the cheapest verified build marked.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
-#include <tuple>
+#include <utility>
 
 #include "sim/core/host/layout.h"
 #include "sim/io/map_json.h"
@@ -31,21 +32,20 @@ struct Row {
   ReplayResult r;
 };
 
-// The best row: verified and complete, fewest table pages, then fewest leaves, then fastest.
-int Best(const std::vector<Row>& rows) {
-  int best = -1;
+// The best rows: verified and complete, fewest table pages, then smallest gap to the
+// proven minimum of leaves. Profiles map different things, so raw leaf counts do not
+// rank them (xen leaves page 0 out); rows equal on both are tied, in table order.
+std::vector<int> Best(const std::vector<Row>& rows) {
+  auto key = [](const verify::Report& x) {
+    const uint64_t minimum = x.minimal_leaves[0] + x.minimal_leaves[1] + x.minimal_leaves[2];
+    return std::pair(x.table_pages, x.leaf_total() - std::min(minimum, x.leaf_total()));
+  };
+  std::vector<int> best;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const ReplayResult& r = rows[i].r;
-    if (!r.verified()) continue;
-    if (best < 0) {
-      best = int(i);
-      continue;
-    }
-    const ReplayResult& b = rows[best].r;
-    auto key = [](const ReplayResult& x) {
-      return std::tuple(x.report.table_pages, x.report.leaf_total(), x.build_ns);
-    };
-    if (key(r) < key(b)) best = int(i);
+    if (!rows[i].r.verified()) continue;
+    if (!best.empty() && key(rows[best[0]].r.report) < key(rows[i].r.report)) continue;
+    if (!best.empty() && key(rows[i].r.report) < key(rows[best[0]].r.report)) best.clear();
+    best.push_back(int(i));
   }
   return best;
 }
@@ -63,7 +63,7 @@ std::string Verdict(const ReplayResult& r) {
   return v;
 }
 
-std::string Table(const std::string& file, const std::vector<Row>& rows, int best, bool color) {
+std::string Table(const std::string& file, const std::vector<Row>& rows, const std::vector<int>& best, bool color) {
   std::ostringstream o;
   char line[512];
   o << file << "\n";
@@ -73,7 +73,7 @@ std::string Table(const std::string& file, const std::vector<Row>& rows, int bes
   for (size_t i = 0; i < rows.size(); ++i) {
     const ReplayResult& r = rows[i].r;
     const verify::Report& v = r.report;
-    const bool is_best = int(i) == best;
+    const bool is_best = std::find(best.begin(), best.end(), int(i)) != best.end();
     if (!r.built) {
       std::snprintf(line, sizeof line, "  %-16s %-6s %12s %8s %6s %10s %12s %12s  build failed: %s\n",
                     rows[i].profile.c_str(), "-", "-", "-", "-", "-", "-", "-", r.error.c_str());
@@ -86,8 +86,16 @@ std::string Table(const std::string& file, const std::vector<Row>& rows, int bes
     }
     o << (is_best && color ? "\033[1m" : "") << line << (is_best && color ? "\033[0m" : "");
   }
-  if (best >= 0) o << "* best: " << rows[best].profile << " (verified, fewest table pages)\n";
-  else o << "no profile verified\n";
+  if (best.empty()) {
+    o << "no profile verified\n";
+    return o.str();
+  }
+  o << "* best: ";
+  for (size_t i = 0; i < best.size(); ++i) o << (i ? ", " : "") << rows[best[i]].profile;
+  const verify::Report& b = rows[best[0]].r.report;
+  o << " (verified, fewest table pages: " << b.table_pages << ", leaves "
+    << (b.leaf_total() == b.minimal_leaves[0] + b.minimal_leaves[1] + b.minimal_leaves[2] ? "at" : "nearest")
+    << " the proven minimum" << (best.size() > 1 ? "; tied" : "") << ")\n";
   return o.str();
 }
 
@@ -112,11 +120,14 @@ int Run(const Args& a) {
     if (row.r.bad_input) return BadInput(a.map_file + " (" + p + "): " + row.r.error);
     rows.push_back(std::move(row));
   }
-  const int best = Best(rows);
+  const std::vector<int> best = Best(rows);
   if (a.json) {
     ojson j;
     j["map"] = a.map_file;
-    j["best"] = best >= 0 ? ojson(rows[best].profile) : ojson(nullptr);
+    j["best"] = best.empty() ? ojson(nullptr) : ojson(rows[best[0]].profile);
+    ojson tied = ojson::array();
+    for (int i : best) tied.push_back(rows[i].profile);
+    j["tied_best"] = tied;
     ojson list = ojson::array();
     for (const Row& row : rows) {
       ojson x;

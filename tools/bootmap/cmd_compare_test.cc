@@ -41,6 +41,21 @@ TEST(Compare, Json) {
   for (const json& p : j["profiles"])
     if (p["profile"] == j["best"]) found = p["verified"].get<bool>() && p["table_pages"].get<uint64_t>() == fewest;
   EXPECT_TRUE(found) << r.out;
+  // xen leaves page 0 out (one leaf fewer): both are at their minimum, so they tie.
+  EXPECT_EQ(j["best"], "bootmap");
+  EXPECT_EQ(j["tied_best"], json::array({"bootmap", "xen"})) << r.out;
+}
+
+// Ties are named together; raw leaf counts do not rank profiles that map different things.
+TEST(Compare, TiesAreNamed) {
+  auto r = RunBootmap(std::string("compare ") + kQemu + " --profiles xen,bootmap,linux");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("* xen "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("* bootmap "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  linux "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("* best: xen, bootmap (verified, fewest table pages: 6, leaves at the proven minimum; tied)"),
+            std::string::npos)
+      << r.out;
 }
 
 // Unknown profiles and maps are bad input.
