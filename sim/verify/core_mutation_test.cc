@@ -26,6 +26,10 @@ struct CoreBuild {
   explicit CoreBuild(const std::string& file = "maps/real/qemu-7.2-q35-epyc-4g-ovmf-efi.json") {
     const char* root = std::getenv("BOOTMAP_ROOT");
     EXPECT_TRUE(io::LoadMapFile(std::string(root ? root : ".") + "/" + file, &map).ok);
+    Build();
+  }
+  explicit CoreBuild(map::MemoryMap m) : map(std::move(m)) { Build(); }
+  void Build() {
     mem = std::make_unique<emu::PhysMem>(map.cpu.maxphyaddr);
     build = core::host::BuildTables(map, {}, mem.get());
     EXPECT_TRUE(build.ok) << build.error;
@@ -61,6 +65,20 @@ using Codes = std::map<std::string_view, uint64_t>;
 TEST(CoreMutation, BuildVerifies) {
   CoreBuild b;
   EXPECT_EQ(b.Codes(), Codes{});
+}
+
+// Found by build_verify_fuzzer: EFI RAM whose attributes name no cacheability (UCE, WP,
+// RP, ...) is UC (maps/SCHEMA.md); the verifier took it as WB and reported the core's UC
+// 2 MiB page over it and UC persistent memory as spanning types.
+TEST(CoreMutation, EfiRamWithoutCacheBitsIsUncached) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 46;
+  m.cpu.nx = true;
+  m.efi = {{uint32_t(map::EfiType::kBootServicesCode), 0, 769, 0, map::efi_attr::kUCE | map::efi_attr::kXP},
+           {uint32_t(map::EfiType::kPersistent), 0x301000, 806, 0, map::efi_attr::kUC}};
+  CoreBuild b(m);
+  EXPECT_EQ(b.Codes(), Codes{});
+  EXPECT_EQ(b.LeafSize(b.First("direct-map").va + 0x200000), uint64_t{2} << 20);
 }
 
 // Clear P in a direct-map leaf: unmapped.

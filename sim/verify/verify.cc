@@ -86,13 +86,13 @@ struct PhysSeg {
   bool mtrr_conflict = false;
 };
 
-// The type a region's kind implies: RAM WB (or the strongest its EFI attributes allow),
-// the framebuffer WC, anything else UC (DESIGN.md; UEFI 2.10 7.2.3 attributes).
+// The type a region's kind implies: RAM WB, or with EFI attributes the strongest they
+// allow (UC if they name none), the framebuffer WC, anything else UC (maps/SCHEMA.md;
+// UEFI 2.10 7.2.3 attributes).
 MemType Implied(const PhysSeg& s, uint64_t efi_attributes) {
   if (s.fb) return MemType::kWC;
   if (!s.ram) return MemType::kUC;
-  constexpr uint64_t kCacheBits = map::efi_attr::kUC | map::efi_attr::kWC | map::efi_attr::kWT | map::efi_attr::kWB;
-  return (efi_attributes & kCacheBits) ? map::EfiCacheability(efi_attributes) : MemType::kWB;
+  return efi_attributes != 0 ? map::EfiCacheability(efi_attributes) : MemType::kWB;
 }
 
 // MTRR cut points: fixed-range edges, 1 MiB, and each variable range's edges (contiguous
