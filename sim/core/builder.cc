@@ -130,6 +130,9 @@ class Walker {
     if (!stats_) return;
     stats_->total.leaves[level] += n;
     if (win_) win_->leaves[level] += n;
+    leaves_ += n;
+    if (stats_->progress.report && (leaves_ >> kProgressShift) != ((leaves_ - n) >> kProgressShift))
+      stats_->progress.report(stats_->progress.ctx, leaves_);
   }
   void CountTable(LeafCounts* win) {
     frames_ += 1;
@@ -265,6 +268,7 @@ class Walker {
   int leaf_max_ = 0;
   uint64_t bits_[3] = {0, 0, 0};
   LeafCounts* win_ = nullptr;
+  uint64_t leaves_ = 0;  // written by this pass, for the progress hook
   uint64_t last_new_[5];
 };
 

@@ -33,11 +33,19 @@ struct LeafCounts {
   uint64_t tables = 0;             // new table frames
 };
 
+// A host's progress callback: leaves written so far, from the building thread.
+struct ProgressHook {
+  void (*report)(void* ctx, uint64_t leaves) = nullptr;
+  void* ctx = nullptr;
+};
+inline constexpr int kProgressShift = 16;  // the hook runs once per 2^16 leaves
+
 // Optional counters. per_window[w] gets what requests with window == w added.
 struct BuildStats {
   LeafCounts total;
   LeafCounts* per_window = nullptr;
   uint32_t window_count = 0;
+  ProgressHook progress;  // optional
 };
 
 // Dry run: validates and returns the exact number of frames BuildTables will take.

@@ -71,6 +71,25 @@ void ExpectExactly(const std::vector<Leaf>& leaves, const std::vector<MapRequest
   EXPECT_EQ(mapped, requested);
 }
 
+// The progress hook runs once per 2^16 leaves written, with the running count.
+TEST(Builder, ProgressHookReportsLeavesWritten) {
+  HostMemory mem;
+  BuildOptions o;
+  PhysWindow w = mem.Window();
+  FrameAllocator a = mem.Allocator();
+  std::vector<MapRequest> reqs = {Req(0, 0, uint64_t{1} << 30, kLevel4K)};  // 2^18 leaves
+  std::vector<uint64_t> seen;
+  BuildStats stats;
+  stats.progress = {[](void* c, uint64_t n) { static_cast<std::vector<uint64_t>*>(c)->push_back(n); }, &seen};
+  ASSERT_TRUE(BuildTables(o, w, a, kNoRoot, reqs.data(), reqs.size(), &stats).ok());
+  ASSERT_EQ(seen.size(), 4u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i], (i + 1) << kProgressShift);
+    EXPECT_LT(seen[i], ((i + 1) << kProgressShift) + 512);  // at most one table's run past it
+  }
+  EXPECT_EQ(seen.back(), stats.total.leaves[0]);
+}
+
 // Leaves are the greedy largest aligned pages: the proven minimum, per format.
 TEST(Builder, LeafCountsEqualGreedyMinimum) {
   const std::vector<MapRequest> cases = {

@@ -1,5 +1,6 @@
 // A progress line on stderr for long work: shown only when stderr is a terminal and the
-// work has run for more than a second; phase, elapsed time, and (when known) entries and rate.
+// work has run for more than a second: phase, elapsed time, and (when the work reports
+// them, as table building does through the core's progress hook) entries and rate.
 #pragma once
 #include <unistd.h>
 

@@ -50,6 +50,7 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   host.map_source = options.map_source;
   host.paging = options.paging;
   host.seed = options.seed;
+  if (progress) host.progress = {[](void* p, uint64_t leaves) { static_cast<Progress*>(p)->Set(leaves); }, progress};
   const int runs = std::max(1, options.runs);
   for (int run = 0; run < runs; ++run) {
     auto mem = std::make_unique<emu::PhysMem>(m.cpu.maxphyaddr);

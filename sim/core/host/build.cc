@@ -327,6 +327,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   BuildStats stats;
   stats.per_window = per_window.data();
   stats.window_count = uint32_t(per_window.size());
+  stats.progress = options.progress;
   Result<BuildOutput> built =
       core::BuildTables(build, window, allocator, kNoRoot, result.requests.data(), result.requests.size(), &stats);
   for (size_t i = 0; i < per_window.size(); ++i) result.windows[i].counts = per_window[i];

@@ -24,6 +24,7 @@ struct HostOptions {
   uint64_t frame_ceiling = 0;    // table frames end at or below this (0: no limit)
   // Explicit limit: a layout needing more table frames fails cleanly before building.
   uint64_t max_table_frames = uint64_t{1} << 20;  // 4 GiB of tables
+  ProgressHook progress;  // leaves written so far, during the build (not the sizing pass)
 };
 
 struct WindowReport {
