@@ -48,9 +48,9 @@ int Run(const Args& a) {
   if (!a.pat.empty() && !emu::ParseAddress(a.pat, &pat)) return BadInput("--pat: not a number: \"" + a.pat + "\"");
   if (!emu::PatValid(pat)) return BadInput("--pat: " + Hex(pat) + " has an undefined memory-type encoding");
 
-  // The expectation: the layout's plan for this map (built into scratch memory, only the plan is used).
-  emu::PhysMem scratch(m.cpu.maxphyaddr);
-  core::host::BuildResult plan = core::host::BuildTables(m, host, &scratch);
+  // The expectation: the layout's plan for this map (no tables are built).
+  host.plan_only = true;
+  core::host::BuildResult plan = core::host::BuildTables(m, host, nullptr);
   if (!plan.built) {
     if (plan.bad_input) return BadInput(a.map_file + ": " + plan.error);
     std::cerr << "bootmap: " << a.map_file << ": the layout cannot be planned: " << plan.error << "\n";

@@ -294,6 +294,14 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     return result;
   }
   result.requests.resize(planned.value);
+  auto finish = [&] {  // built: the windows that could not be placed make it partial
+    result.built = true;
+    for (const std::string& e : window_errors)
+      if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
+    result.ok = result.error.empty();
+    return result;
+  };
+  if (options.plan_only) return finish();
 
   // Frames: allocatable RAM >= 1 MiB, not used, not the framebuffer, below the ceiling.
   std::vector<PhysRange> exclude;
@@ -351,11 +359,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   }
   result.root_pa = built.value.root_pa;
   result.output_map = OutputMap(normalized.regions, result.table_frames);
-  result.built = true;
-  for (const std::string& e : window_errors)
-    if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
-  result.ok = result.error.empty();
-  return result;
+  return finish();
 }
 
 }  // namespace bootmap::core::host

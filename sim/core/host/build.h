@@ -25,6 +25,7 @@ struct HostOptions {
   // Explicit limit: a layout needing more table frames fails cleanly before building.
   uint64_t max_table_frames = uint64_t{1} << 20;  // 4 GiB of tables
   ProgressHook progress;  // leaves written so far, during the build (not the sizing pass)
+  bool plan_only = false;  // stop after the plan: requests and windows, no tables (mem unused)
 };
 
 struct WindowReport {

@@ -204,6 +204,30 @@ TEST(HostBuild, DefaultProfileShape) {
   EXPECT_EQ(identity, 0x1a00000 + 0x5000 + 0x10000 + 0x300000);
 }
 
+// plan_only stops after the plan: the same requests and windows as a build, no tables
+// and no memory touched (what `bootmap verify` needs).
+TEST(HostBuild, PlanOnlyMatchesTheBuildsPlan) {
+  for (const std::string_view profile : ProfileNames()) {
+    HostOptions o;
+    o.profile = std::string(profile);
+    emu::PhysMem mem;
+    const BuildResult built = BuildWith(QemuWithExtras(), o, &mem);
+    o.plan_only = true;
+    const BuildResult plan = BuildTables(QemuWithExtras(), o, nullptr);
+    ASSERT_TRUE(plan.built) << profile << ": " << plan.error;
+    EXPECT_EQ(plan.error, built.error) << profile;
+    ASSERT_EQ(plan.requests.size(), built.requests.size()) << profile;
+    for (size_t i = 0; i < plan.requests.size(); ++i) {
+      EXPECT_EQ(plan.requests[i].va, built.requests[i].va) << profile;
+      EXPECT_EQ(plan.requests[i].size, built.requests[i].size) << profile;
+      EXPECT_TRUE(SameMapping(plan.requests[i], built.requests[i])) << profile;
+    }
+    EXPECT_EQ(plan.windows.size(), built.windows.size());
+    EXPECT_TRUE(plan.table_frames.empty());
+    EXPECT_EQ(plan.root_pa, kNoRoot);
+  }
+}
+
 // The default profile asks for no writable+executable mapping (W^X), with used ranges,
 // a framebuffer and EFI runtime regions present (found by build_verify_fuzzer).
 TEST(HostBuild, DefaultProfileIsWriteXorExecute) {
