@@ -48,9 +48,9 @@ void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, Region
   if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
 }
 
-// A used or transition range: write-back where it lies in RAM-like regions; where a map
-// puts it over reserved memory, MMIO or a hole, that part keeps the region's own type
-// (never cacheable non-RAM).
+// A used or transition range takes the type of each region it lies in: write-back RAM
+// (unless its EFI attributes allow less), the region's own uncached type where a map puts
+// it over reserved memory or MMIO, UC over a hole (never cacheable non-RAM).
 template <class Fn>
 void TakeUsed(const PlanInput& in, const Window& w, Clip c, uint64_t base, uint64_t size, Fn&& fn) {
   Take(w, c, base, size, Src::kUsed, RegionKind::kLoader, 0, [&](const Piece& p) {
@@ -62,8 +62,7 @@ void TakeUsed(const PlanInput& in, const Window& w, Clip c, uint64_t base, uint6
       if (r.base >= p.end) break;
       if (r.base > pos) fn(Piece{pos, r.base, Src::kHole, RegionKind::kReserved, 0});
       const uint64_t lo = Max(pos, r.base);
-      if (IsRamLike(r.kind)) fn(Piece{lo, end, Src::kUsed, RegionKind::kLoader, 0});
-      else fn(Piece{lo, end, Src::kRegion, r.kind, r.efi_attributes});
+      fn(Piece{lo, end, Src::kRegion, r.kind, r.efi_attributes});
       pos = end;
     }
     if (pos < p.end) fn(Piece{pos, p.end, Src::kHole, RegionKind::kReserved, 0});
@@ -130,7 +129,7 @@ MemType PieceType(const Window& w, const Piece& p) {
   switch (p.src) {
     case Src::kRegion: return TypeByKind(p.kind, p.efi);
     case Src::kFramebuffer: return MemType::kWC;
-    case Src::kUsed: return MemType::kWB;
+    case Src::kUsed:  // TakeUsed splits it into region and hole pieces
     case Src::kHole: break;
   }
   return MemType::kUC;

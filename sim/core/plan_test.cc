@@ -182,6 +182,22 @@ TEST(Plan, UsedRangeOverReservedIsNotCached) {
   EXPECT_EQ(p.requests[1].type, MemType::kUC);
 }
 
+// A used range over RAM whose EFI attributes allow only UC is UC, as the region is for
+// any window (found by build_verify_fuzzer: a 2 MiB page spanning that UC loader data
+// and write-back runtime code).
+TEST(Plan, UsedRangeTakesTheRamsEfiCacheability) {
+  constexpr uint64_t kEfiUc = 1, kEfiWb = 8;  // EFI_MEMORY_UC, EFI_MEMORY_WB
+  Planned p = PlanUsed({{0, 2 * kMiB, RegionKind::kLoader, kEfiUc},
+                        {2 * kMiB, 2 * kMiB, RegionKind::kRuntimeCode, kEfiUc | kEfiWb}},
+                       {{0, 4 * kMiB, "kernel"}});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 2u);
+  EXPECT_EQ(p.requests[0].size, 2 * kMiB);
+  EXPECT_EQ(p.requests[0].type, MemType::kUC);
+  EXPECT_EQ(p.requests[1].pa, 2 * kMiB);
+  EXPECT_EQ(p.requests[1].type, MemType::kWB);
+}
+
 // Overlapping ranges of one window, listed out of order, become one request, so the
 // builder can take the largest pages over their union (found by build_verify_fuzzer:
 // leaves-not-minimal).
