@@ -3,8 +3,9 @@
 // windows); then plan -> size -> build -> verify.
 // Findings: a crash, hang or sanitizer report; a build that fails without a message;
 // SizeTables disagreeing with the frames the build took; two builds of one input that
-// differ in any table byte (checked for one input in four); any verifier violation (or refused input) for the default
-// profile. Other profiles and random layouts are checked for everything but violations.
+// differ in any table byte (checked for one input in four); any verifier violation (or
+// refused input) for the default profile. Other profiles and random layouts are checked
+// for everything but violations.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
