@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "sim/map/format.h"
+
 namespace bootmap::emu {
 namespace {
 
@@ -23,11 +25,7 @@ T Le(const uint8_t* p) {
   return v;
 }
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+using map::Hex;
 
 bool ReadAt(std::ifstream& in, uint64_t offset, uint8_t* out, uint64_t size) {
   in.clear();

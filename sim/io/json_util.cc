@@ -36,12 +36,6 @@ bool TooBig(std::string_view s, unsigned base) {
 
 }  // namespace
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bool ReadU64(const Json& value, bool allow_units, uint64_t* out, std::string* why) {
   if (value.is_number_unsigned()) {
     *out = value.get<uint64_t>();

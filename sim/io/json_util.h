@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/map/format.h"
+
 namespace bootmap::io {
 
 using Json = nlohmann::json;
@@ -16,7 +18,7 @@ using Json = nlohmann::json;
 // ("4 GiB", "2MiB", "512 KiB"). False with *why set on failure.
 bool ParseU64Text(std::string_view text, bool allow_units, uint64_t* out, std::string* why);
 
-std::string Hex(uint64_t v);  // "0x9fc00"
+using map::Hex;  // "0x9fc00"
 
 // A JSON integer, or a string: "0x..." hex, decimal, or (allow_units) "4 GiB" style.
 bool ReadU64(const Json& value, bool allow_units, uint64_t* out, std::string* why);

@@ -20,11 +20,7 @@ namespace {
 using U128 = unsigned __int128;
 constexpr U128 kInf = U128{1} << 100;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+using map::Hex;
 std::string Span(uint64_t va, uint64_t size) { return Hex(va) + "-" + Hex(va + (size - 1)); }
 std::string TypeName(MemType t) { return std::string(map::MemTypeName(t)); }
 

@@ -29,12 +29,6 @@ struct BuildOptions {
   std::string image;
 };
 
-std::string Hex(uint64_t v, int width = 0) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string Report(const core::host::BuildResult& r, const std::string& file, uint64_t seed) {
   std::ostringstream o;
   char line[256];

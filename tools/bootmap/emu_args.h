@@ -42,9 +42,7 @@ inline bool InsideImages(const std::vector<emu::ImageSegment>& segs, uint64_t pa
   return false;
 }
 
-inline std::string Hex(uint64_t v, int digits = 0) {
-  return digits > 0 ? map::PaddedHex(v, digits) : map::PaddedHex(v, 1);
-}
+using map::Hex;
 
 inline const char* LevelName(int level) {
   static const char* const kNames[] = {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};

@@ -11,12 +11,6 @@
 
 namespace bootmap::cli {
 
-std::string Hex(uint64_t v, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bool ParsePaging(const std::string& text, std::optional<core::Paging>* out, std::string* why) {
   if (text.empty()) return true;
   if (text == "4") *out = core::Paging::kX86Level4;

@@ -9,6 +9,7 @@
 
 #include "sim/core/host/build.h"
 #include "sim/emu/phys_mem.h"
+#include "sim/map/format.h"
 #include "sim/map/memory_map.h"
 #include "sim/verify/verify.h"
 #include "tools/bootmap/progress.h"
@@ -51,7 +52,7 @@ ReplayResult Replay(const map::MemoryMap& map, const ReplayOptions& options, Pro
 int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* map,
                     ReplayOptions* options);
 
-std::string Hex(uint64_t v, int width = 0);
+using map::Hex;
 
 // The verdict: "verified: ..." or "NOT VERIFIED: n violations (code n, ...)" and the listed ones.
 std::string VerdictText(const verify::Report& r);

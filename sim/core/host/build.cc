@@ -6,15 +6,12 @@
 #include "sim/core/formats.h"
 #include "sim/core/frame_alloc.h"
 #include "sim/core/host/layout.h"
+#include "sim/map/format.h"
 
 namespace bootmap::core::host {
 namespace {
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+using map::Hex;
 
 std::string Bytes(uint64_t v) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

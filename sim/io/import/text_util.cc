@@ -157,19 +157,6 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-std::string Hex(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  char buf[16];
-  int n = 0;
-  do {
-    buf[n++] = kDigits[v & 0xf];
-    v >>= 4;
-  } while (v != 0);
-  std::string out = "0x";
-  while (n > 0) out.push_back(buf[--n]);
-  return out;
-}
-
 bool InclusiveSize(uint64_t first, uint64_t last, uint64_t* size) {
   if (last < first) return false;
   if (first == 0 && last == UINT64_MAX) return false;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "sim/map/format.h"
+
 namespace bootmap::importer {
 
 // Splits text into lines at '\n' and drops a trailing '\r'. Line numbers start at 1.
@@ -47,7 +49,7 @@ bool ParseNumberAll(std::string_view s, uint64_t* v);  // 0x.. hex or decimal
 
 // "\"text\"" for messages: at most 60 characters, control bytes as \xNN.
 std::string Quote(std::string_view s);
-std::string Hex(uint64_t v);  // "0x9fc00"
+using map::Hex;  // "0x9fc00"
 
 // Inclusive [first, last] -> size; false if last < first or the range is all 2^64 bytes.
 bool InclusiveSize(uint64_t first, uint64_t last, uint64_t* size);
