@@ -20,6 +20,7 @@
 #include "sim/core/host/build.h"
 #include "sim/core/host/layout.h"
 #include "sim/io/map_json.h"
+#include "sim/map/format.h"
 #include "sim/verify/from_build.h"
 #include "sim/verify/verify.h"
 
@@ -27,11 +28,7 @@ namespace {
 
 using namespace bootmap;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"0x%llx\"", static_cast<unsigned long long>(v));
-  return buf;
-}
+std::string JsonHex(uint64_t v) { return "\"" + map::Hex(v) + "\""; }  // a JSON string
 
 // A layout of 1..4 random windows (maps/PROFILES.md), as JSON text.
 std::string RandomLayout(FuzzedDataProvider& fdp) {
@@ -59,14 +56,14 @@ std::string RandomLayout(FuzzedDataProvider& fdp) {
     if (fdp.ConsumeBool()) json += ",\"framebuffer\":true";
     if (fdp.ConsumeBool()) json += ",\"used\":true";
     if (fdp.ConsumeBool()) json += ",\"transition\":true";
-    if (fdp.ConsumeBool()) json += ",\"min\":" + Hex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
-    if (fdp.ConsumeBool()) json += ",\"max\":" + Hex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
+    if (fdp.ConsumeBool()) json += ",\"min\":" + JsonHex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
+    if (fdp.ConsumeBool()) json += ",\"max\":" + JsonHex(fdp.ConsumeIntegral<uint64_t>() >> fdp.ConsumeIntegralInRange(0, 63));
     json += std::string(",\"span\":\"") + fdp.PickValueInArray({"regions", "whole", "whole-to-max"}) + "\"";
     json += std::string(",\"round\":\"") + fdp.PickValueInArray({"4 KiB", "2 MiB", "1 GiB"}) + "\"";
     const char* placement = fdp.PickValueInArray({"identity", "offset", "linear", "auto"});
     json += std::string(",\"placement\":\"") + placement + "\"";
     if (std::strcmp(placement, "offset") == 0 || std::strcmp(placement, "linear") == 0) {
-      json += ",\"base\":" + Hex(fdp.PickValueInArray<uint64_t>({0xffff888000000000, 0xffffc00000000000,
+      json += ",\"base\":" + JsonHex(fdp.PickValueInArray<uint64_t>({0xffff888000000000, 0xffffc00000000000,
                                                                  0xffffffff80000000, 0x100000000000,
                                                                  0xff11000000000000}) +
                                  fdp.ConsumeIntegral<uint32_t>() * uint64_t{4096});
@@ -81,8 +78,8 @@ std::string RandomLayout(FuzzedDataProvider& fdp) {
   }
   json += "]";
   if (fdp.ConsumeBool()) {
-    json += ",\"transition\":[{\"base\":" + Hex(fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 20) * 4096) +
-            ",\"size\":" + Hex(fdp.ConsumeIntegralInRange<uint64_t>(1, 512) * 4096) + "}]";
+    json += ",\"transition\":[{\"base\":" + JsonHex(fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 20) * 4096) +
+            ",\"size\":" + JsonHex(fdp.ConsumeIntegralInRange<uint64_t>(1, 512) * 4096) + "}]";
   }
   return json + "}";
 }
@@ -128,7 +125,7 @@ void CheckDeterministic(const map::MemoryMap& m, const core::host::HostOptions& 
     const uint8_t* x = mem.FrameForRead(pa);
     const uint8_t* y = mem2.FrameForRead(pa);
     if ((x == nullptr) != (y == nullptr) || (x && std::memcmp(x, y, emu::kFrameSize) != 0))
-      Finding("non-deterministic table bytes", Hex(pa));
+      Finding("non-deterministic table bytes", JsonHex(pa));
   }
 }
 

@@ -96,15 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const uint64_t root_pa = tb.base + (root % tb.frames) * emu::kFrameSize;
   s.eptp = raw_eptp_bits ? root_pa | (low & 0xfff) : emu::ept::MakeEptp(root_pa, levels, MemType::kWB, ad);
 
-  emu::EnumerateOptions budgets;
-  budgets.max_leaves = 1 << 14;
-  budgets.max_tables = 16;  // 6 frames: more is a shared or self-referencing tree
-  budgets.max_runs = 1 << 14;
-  budgets.max_anomalies = 64;
-  budgets.follow_shared = follow_shared;
+  const emu::EnumerateOptions budgets = fuzz::TableBudgets(follow_shared);
   const emu::EptEnumerateResult e = emu::EnumerateEpt(mem, s, budgets);
-  if (e.runs.size() > budgets.max_runs || e.anomalies.size() > budgets.max_anomalies) std::abort();
-  if (e.leaves[0] + e.leaves[1] + e.leaves[2] > budgets.max_leaves) std::abort();
+  fuzz::CheckWithinBudgets(e, budgets);
   if (emu::EptpProblem(s) != nullptr && e.ok) std::abort();  // an invalid EPTP is refused
   if (!e.ok) {
     if (e.error.empty()) std::abort();

@@ -1,12 +1,14 @@
 // Shared by walker_fuzzer and ept_fuzzer: the input's bytes as a few page-table frames in
-// simulated physical memory, and the addresses to probe.
+// simulated physical memory, the addresses to probe, and the enumeration budgets.
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include "sim/emu/enumerate.h"
 #include "sim/emu/phys_mem.h"
 
 namespace bootmap::fuzz {
@@ -33,6 +35,25 @@ inline TableBytes DecodeTableBytes(FuzzedDataProvider& fdp, emu::PhysMem* mem) {
   t.frames = std::max<uint64_t>(1, (bytes.size() + emu::kFrameSize - 1) / emu::kFrameSize);
   mem->WriteBytes(t.base, bytes.data(), bytes.size());
   return t;
+}
+
+// Enumeration budgets for kMaxFrames frames of tables: more tables than a full chain per
+// frame means a shared or self-referencing tree.
+inline emu::EnumerateOptions TableBudgets(bool follow_shared) {
+  emu::EnumerateOptions budgets;
+  budgets.max_leaves = 1 << 14;
+  budgets.max_tables = 16;
+  budgets.max_runs = 1 << 14;
+  budgets.max_anomalies = 64;
+  budgets.follow_shared = follow_shared;
+  return budgets;
+}
+
+// Aborts if an enumeration (IA-32e or EPT) went past its budgets.
+template <class Enumeration>
+void CheckWithinBudgets(const Enumeration& e, const emu::EnumerateOptions& budgets) {
+  if (e.runs.size() > budgets.max_runs || e.anomalies.size() > budgets.max_anomalies) std::abort();
+  if (e.leaves[0] + e.leaves[1] + e.leaves[2] > budgets.max_leaves) std::abort();
 }
 
 // Calls check(address) at every run's first byte, last byte, middle page, one before and

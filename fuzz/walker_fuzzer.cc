@@ -114,15 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const uint64_t cr3_bits = cpu.cr3;
   cpu.cr3 = tb.base + (cr3_bits % tb.frames) * emu::kFrameSize + ((cr3_bits >> 8) & 0x18);  // PWT, PCD
 
-  emu::EnumerateOptions budgets;
-  budgets.max_leaves = 1 << 14;
-  budgets.max_tables = 16;  // 6 frames: more is a shared or self-referencing tree
-  budgets.max_runs = 1 << 14;
-  budgets.max_anomalies = 64;
-  budgets.follow_shared = follow_shared;
+  const emu::EnumerateOptions budgets = fuzz::TableBudgets(follow_shared);
   const emu::EnumerateResult e = emu::Enumerate(mem, cpu, budgets);
-  if (e.runs.size() > budgets.max_runs || e.anomalies.size() > budgets.max_anomalies) std::abort();
-  if (e.leaves[0] + e.leaves[1] + e.leaves[2] > budgets.max_leaves) std::abort();
+  fuzz::CheckWithinBudgets(e, budgets);
   if (!e.ok) {
     if (e.error.empty()) std::abort();
     return 0;
