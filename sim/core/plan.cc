@@ -69,6 +69,13 @@ void TakeUsed(const PlanInput& in, const Window& w, Clip c, uint64_t base, uint6
   });
 }
 
+// UEFI 2.10 7.2.3: EFI_MEMORY_RUNTIME marks what runtime services still touch, of any type.
+constexpr uint64_t kEfiRuntime = uint64_t{1} << 63;
+bool Selects(const Window& w, const RegionInfo& r) {
+  const uint32_t bit = KindBit(r.kind);
+  return (w.kinds & bit) || ((r.efi_attributes & kEfiRuntime) && (w.runtime_kinds & bit));
+}
+
 // Selected ranges that are not regions: framebuffer, used and transition ranges.
 template <class Fn>
 void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
@@ -82,8 +89,8 @@ void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
   }
   if (w.sources & kSourceTransition) {
     for (size_t i = 0; i < in.layout.transition_count; ++i) {
-      const PhysRange& t = in.layout.transition[i];
-      TakeUsed(in, w, c, t.base, t.size, fn);
+      const RoleRange& t = in.layout.transition[i];
+      if (w.transition_roles & RoleBit(t.role)) TakeUsed(in, w, c, t.base, t.size, fn);
     }
   }
 }
@@ -101,7 +108,7 @@ void ForEachPiece(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
       if (holes && r.base > pos && pos < clip.hi)
         sink(Piece{pos, Min(r.base, clip.hi), Src::kHole, RegionKind::kReserved, 0});
       if (end > pos) pos = end;
-      if (regions && (w.kinds & KindBit(r.kind)))
+      if (regions && Selects(w, r))
         Take(w, clip, r.base, r.size, Src::kRegion, r.kind, r.efi_attributes, sink);
     }
     if (holes && pos < clip.hi) sink(Piece{pos, clip.hi, Src::kHole, RegionKind::kReserved, 0});
@@ -248,7 +255,8 @@ Error CheckWindow(const Window& w, uint32_t index) {
 }  // namespace
 
 MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
-  if (!IsRamLike(kind)) return MemType::kUC;
+  // Soft-reserved memory is ordinary DRAM set aside for one use (UEFI 2.10 7.2.3 EFI_MEMORY_SP).
+  if (!IsRamLike(kind) && kind != RegionKind::kSoftReserved) return MemType::kUC;
   // UEFI 2.10 7.2.3: the cacheability attributes the region supports; take the
   // strongest one (WB > WT > WC > UC). No attributes (E820): RAM is WB.
   constexpr uint64_t kUc = 1 << 0, kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;

@@ -72,6 +72,8 @@ struct Window {
   // Selection, clipped to [min_addr, max_addr) and to 2^MAXPHYADDR.
   uint8_t sources = kSourceRegions;
   uint32_t kinds = 0;                // KindBit mask
+  uint32_t runtime_kinds = 0;        // also regions of these kinds carrying EFI_MEMORY_RUNTIME
+  uint32_t transition_roles = kAllRoles;  // kSourceTransition: ranges with these roles (RoleBit)
   const char* used_name = nullptr;   // kSourceUsed: only this name (nullptr: all)
   uint64_t min_addr = 0;
   uint64_t max_addr = ~uint64_t{0};
@@ -96,7 +98,7 @@ struct Window {
 struct Layout {
   const Window* windows = nullptr;
   size_t window_count = 0;
-  const PhysRange* transition = nullptr;  // what must stay mapped across the switch
+  const RoleRange* transition = nullptr;  // what must stay mapped across the switch
   size_t transition_count = 0;
 };
 

@@ -58,6 +58,13 @@ struct PhysRange {
   uint64_t size = 0;
 };
 
+// A range live across the switch to the new tables, with what it holds.
+struct RoleRange {
+  uint64_t base = 0;
+  uint64_t size = 0;
+  RangeRole role = RangeRole::kData;
+};
+
 // In-place sort by (va, pa); heapsort: no allocation, O(n log n).
 void SortRequests(MapRequest* requests, size_t count);
 

@@ -319,10 +319,16 @@ class Reader {
     for (size_t i = 0; i < v.size(); ++i) {
       const std::string p = Child(ptr, i);
       map::UsedRange u;
-      if (!Object(v[i], p, {"name", "base", "size"}) || !String(v[i], p, "name", true, &u.name) ||
+      std::string role;
+      if (!Object(v[i], p, {"name", "base", "size", "role"}) || !String(v[i], p, "name", true, &u.name) ||
           !U64(v[i], p, "base", false, &u.base) || !U64(v[i], p, "size", true, &u.size) ||
-          !Range(p, u.base, u.size, "size"))
+          !Range(p, u.base, u.size, "size") || !String(v[i], p, "role", false, &role))
         return false;
+      if (!role.empty()) {
+        const std::optional<RangeRole> r = map::RangeRoleFromName(role);
+        if (!r) return Fail(Child(p, "role"), "expected \"code\", \"data\", \"stack\" or \"boot-info\", got \"" + role + "\"");
+        u.role = *r;
+      }
       out->push_back(std::move(u));
     }
     return true;
@@ -499,7 +505,9 @@ std::string SaveMap(const MemoryMap& m) {
     for (size_t i = 0; i < m.used.size(); ++i) {
       const auto& u = m.used[i];
       o << (i ? ",\n" : "\n") << "    {\"name\": " << Quote(u.name) << ", \"base\": \"" << Hex(u.base)
-        << "\", \"size\": \"" << Hex(u.size) << "\"}";
+        << "\", \"size\": \"" << Hex(u.size) << "\"";
+      if (u.role != RangeRole::kData) o << ", \"role\": \"" << map::RangeRoleName(u.role) << "\"";
+      o << "}";
     }
     o << "\n  ]";
   }

@@ -51,6 +51,13 @@ constexpr bool IsRamLike(RegionKind k) {
   }
 }
 
+// What a range live across the switch to new tables holds (used ranges, transition
+// ranges): code must stay executable, the rest writable (stack pushes, boot data writes).
+enum class RangeRole : uint8_t { kData, kCode, kStack, kBootInfo };
+inline constexpr int kRangeRoleCount = 4;
+constexpr uint32_t RoleBit(RangeRole r) { return uint32_t{1} << uint32_t(r); }
+inline constexpr uint32_t kAllRoles = (uint32_t{1} << kRangeRoleCount) - 1;
+
 // Free for page-table frames once firmware is done (not runtime, not ACPI).
 constexpr bool IsAllocatable(RegionKind k) {
   return k == RegionKind::kUsable || k == RegionKind::kBootServices;

@@ -118,6 +118,21 @@ std::string_view RegionKindName(RegionKind k) {
   return i < kKindNames.size() ? kKindNames[i] : "?";
 }
 
+namespace {
+constexpr std::array<std::string_view, kRangeRoleCount> kRoleNames = {"data", "code", "stack", "boot-info"};
+}  // namespace
+
+std::string_view RangeRoleName(RangeRole r) {
+  auto i = static_cast<size_t>(r);
+  return i < kRoleNames.size() ? kRoleNames[i] : "?";
+}
+
+std::optional<RangeRole> RangeRoleFromName(std::string_view name) {
+  for (size_t i = 0; i < kRoleNames.size(); ++i)
+    if (kRoleNames[i] == name) return RangeRole(i);
+  return std::nullopt;
+}
+
 // Linux arch/x86/kernel/e820.c treats every type it does not know as reserved.
 RegionKind KindOfE820(uint32_t type) {
   switch (type) {

@@ -126,6 +126,7 @@ struct UsedRange {
   std::string name;
   uint64_t base = 0;
   uint64_t size = 0;
+  RangeRole role = RangeRole::kData;
   bool operator==(const UsedRange&) const = default;
 };
 
@@ -152,6 +153,8 @@ std::optional<uint64_t> EfiAttrFromName(std::string_view name);
 std::string_view MemTypeName(MemType t);  // "UC", "WC", "WT", "WP", "WB", "UC-"
 std::optional<MemType> MemTypeFromName(std::string_view name);
 std::string_view RegionKindName(RegionKind k);  // "usable", "boot-services", ...
+std::string_view RangeRoleName(RangeRole r);    // "data", "code", "stack", "boot-info"
+std::optional<RangeRole> RangeRoleFromName(std::string_view name);
 
 // The kernel's view of a region (after ExitBootServices), see maps/SCHEMA.md.
 RegionKind KindOfE820(uint32_t type);

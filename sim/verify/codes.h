@@ -18,10 +18,14 @@ enum class Code : uint8_t {
   kLargePageSpansTypes, // a large page covers MTRR ranges or regions of different types
   kCacheableNonRam,     // a hole / reserved / MMIO range mapped cacheable (WB, WT, WP)
   kReservedBits,        // a present entry with reserved bits (it faults; EPT: misconfiguration)
+  kWrongGlobal,         // G differs from the window's (IA-32e only)
+  kWrongPkey,           // a protection key other than 0 (no window asks for one)
+  kPageOverCap,         // a leaf larger than the smallest page-size cap of the windows covering it
   // Table frames.
   kTableOutsideRam,         // not in usable (or boot-services / loader) RAM
   kTableOverlapsUsed,       // inside a used range (kernel, boot info, ...)
   kTableOverlapsFramebuffer,
+  kTableOverlapsTransition, // inside a range live across the switch (loader code, stack, ...)
   kTableShared,             // one frame reached twice (shared subtable or self-reference)
   kTableUnreported,         // not marked as page tables in the output memory map
   // Layout.
@@ -29,9 +33,17 @@ enum class Code : uint8_t {
   kNonCanonical,   // a window outside the canonical (or guest-physical) address space
   kTransitionBroken,  // a transition byte not mapped as in the old tables
   kBlanketIdentity,   // identity-mapped far beyond what the switch needs
+  kBadPlacement,      // an auto offset breaks the placement rule (free, aligned slots)
+  kWindowLeftOut,     // a window that selects something is not in the tables
+  // Boot safety (what a boot touches, whatever the layout says).
+  kTransitionPermissions,  // transition code not read-execute, or data/stack/boot info not writable NX
+  kEfiRuntimeUnmapped,     // an EFI_MEMORY_RUNTIME region (any type) not identity-mapped
+  kEfiRuntimeMemType,      // ... mapped with a cacheability its attributes do not allow
+  kRamUnmapped,            // allocatable RAM the kernel cannot reach through any mapping
   // Cost.
   kLeavesNotMinimal,  // more leaves than greedy largest aligned pages need
   kTablesNotMinimal,  // more table frames than the leaves present need
+  kBelowMinimum,      // fewer leaves than the proven minimum: the oracle's minimum is wrong
   // The oracle's own consistency.
   kSpotWalkMismatch,     // a page walk disagrees with the enumeration or the expectation
   kEnumerationFailed,    // the enumeration hit a budget

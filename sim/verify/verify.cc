@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <queue>
 #include <random>
 #include <set>
 #include <tuple>
@@ -13,12 +14,13 @@
 #include "sim/emu/ia32e_entry.h"
 #include "sim/emu/mem_types.h"
 #include "sim/map/format.h"
+#include "sim/verify/boot_rules.h"
+#include "sim/verify/findings.h"
+#include "sim/verify/intervals.h"
 
 namespace bootmap::verify {
 namespace {
 
-using U128 = unsigned __int128;
-constexpr U128 kInf = U128{1} << 100;
 
 using map::Hex;
 std::string Span(uint64_t va, uint64_t size) { return Hex(va) + "-" + Hex(va + (size - 1)); }
@@ -27,48 +29,6 @@ std::string TypeName(MemType t) { return std::string(map::MemTypeName(t)); }
 // UC- is UC once combined (SDM Vol. 3A Table 12-7); EPT has no UC- (Vol. 3C 29.3.7).
 MemType Norm(MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; }
 bool Cacheable(MemType t) { return t == MemType::kWB || t == MemType::kWT || t == MemType::kWP; }
-
-// ---- Findings: structured, coalesced while checking, formatted at the end.
-struct Finding {
-  explicit Finding(Code c, uint64_t va_ = 0, uint64_t size_ = 0, uint64_t pa_ = 0, uint64_t a_ = 0, uint64_t b_ = 0)
-      : code(c), va(va_), size(size_), pa(pa_), a(a_), b(b_) {}
-  Code code;
-  uint64_t va = 0, size = 0, pa = 0;
-  uint64_t a = 0, b = 0;  // code-specific (expected / found)
-  uint32_t window = UINT32_MAX;
-  uint8_t level = 0;
-  std::string text;  // pre-formatted message (codes that are not coalesced)
-};
-
-class Findings {
- public:
-  // Extends the last finding of the same code if this one continues it.
-  void Add(Finding f, bool pa_continues = true) {
-    const int c = static_cast<int>(f.code);
-    if (last_[c] != SIZE_MAX) {
-      Finding& l = list_[last_[c]];
-      if (f.text.empty() && l.text.empty() && l.va + l.size == f.va && l.a == f.a && l.b == f.b &&
-          l.window == f.window && (!pa_continues || l.pa + l.size == f.pa) && l.size + f.size > l.size) {
-        l.size += f.size;
-        return;
-      }
-    }
-    last_[c] = list_.size();
-    list_.push_back(std::move(f));
-  }
-  void Uncounted(Code c, uint64_t n) { extra_[static_cast<int>(c)] += n; }
-  const std::vector<Finding>& list() const { return list_; }
-  uint64_t extra(int c) const { return extra_[c]; }
-
- private:
-  std::vector<Finding> list_;
-  std::array<size_t, kCodeCount> last_ = [] {
-    std::array<size_t, kCodeCount> a;
-    a.fill(SIZE_MAX);
-    return a;
-  }();
-  std::array<uint64_t, kCodeCount> extra_{};
-};
 
 // ---- The physical address space, cut where region kind, framebuffer or MTRR type change.
 struct PhysSeg {
@@ -175,13 +135,13 @@ struct Piece {
   uint64_t va = 0;
   U128 end = 0;
   uint64_t pa = 0;
-  bool writable = false, user = false, exec = false;
+  bool writable = false, user = false, exec = false, global = false;
   MemType type = MemType::kWB;
   uint64_t max_page = k1G;
   uint32_t window = 0;
   uint64_t off() const { return pa - va; }
   bool SameMapping(const Piece& o) const {
-    return off() == o.off() && writable == o.writable && user == o.user && exec == o.exec &&
+    return off() == o.off() && writable == o.writable && user == o.user && exec == o.exec && global == o.global &&
            Norm(type) == Norm(o.type);
   }
 };
@@ -241,42 +201,6 @@ TableWalk CollectTables(const Input& in, uint64_t max_tables) {
   return out;
 }
 
-// ---- Interval helpers (sorted, disjoint, half-open, 128-bit ends).
-struct Iv {
-  U128 lo, hi;
-};
-
-// a \ b.
-std::vector<Iv> Minus(const std::vector<Iv>& a, const std::vector<Iv>& b) {
-  std::vector<Iv> out;
-  size_t j = 0;
-  for (const Iv& x : a) {
-    U128 lo = x.lo;
-    while (j < b.size() && b[j].hi <= lo) ++j;
-    size_t k = j;
-    while (k < b.size() && b[k].lo < x.hi) {
-      if (b[k].lo > lo) out.push_back({lo, b[k].lo});
-      lo = std::max(lo, b[k].hi);
-      ++k;
-    }
-    if (lo < x.hi) out.push_back({lo, x.hi});
-  }
-  return out;
-}
-
-// Distinct aligned blocks of 2^shift bytes touched by sorted intervals.
-uint64_t Blocks(const std::vector<Iv>& ivs, int shift) {
-  uint64_t n = 0;
-  U128 last = kInf;
-  for (const Iv& x : ivs) {
-    U128 first = x.lo >> shift, end = (x.hi - 1) >> shift;
-    if (last != kInf && first <= last) first = last + 1;
-    if (first <= end) n += uint64_t(end - first + 1);
-    last = std::max(last == kInf ? end : last, end);
-  }
-  return n;
-}
-
 // Tables needed above leaves: PTs over 4 KiB leaves, PDs over 4 KiB and 2 MiB leaves,
 // PDPTs over all, PML4s (5-level) over all, plus the root.
 uint64_t TablesFor(const std::vector<Iv>& l4k, const std::vector<Iv>& l2m_or_less, const std::vector<Iv>& all,
@@ -287,17 +211,6 @@ uint64_t TablesFor(const std::vector<Iv>& l4k, const std::vector<Iv>& l2m_or_les
   return n;
 }
 
-std::vector<Iv> Union(std::vector<Iv> a, const std::vector<Iv>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  std::sort(a.begin(), a.end(), [](const Iv& x, const Iv& y) { return x.lo < y.lo; });
-  std::vector<Iv> out;
-  for (const Iv& x : a) {
-    if (!out.empty() && x.lo <= out.back().hi) out.back().hi = std::max(out.back().hi, x.hi);
-    else out.push_back(x);
-  }
-  return out;
-}
-
 class Verifier {
  public:
   Verifier(const Input& in, const Options& opt) : in_(in), opt_(opt), ept_(IsEpt(in.format)) {}
@@ -305,7 +218,11 @@ class Verifier {
   Report Run();
 
  private:
+  void DeriveExpectation();
   bool PrepareExpected();
+  void CheckBootSafety();
+  bool Assumed(Code c) const;
+  bool Flatten(std::vector<Piece> all);
   bool EnumerateTables();
   void Sweep();
   void CheckRuns();
@@ -335,6 +252,8 @@ class Verifier {
   const bool ept_;
   Report report_;
   Findings findings_;
+  std::vector<Expected> expected_;
+  std::vector<TransitionRange> transition_;
   std::vector<Piece> pieces_;
   std::vector<Leaf> runs_;
   std::vector<PhysSeg> segs_;
@@ -344,9 +263,35 @@ class Verifier {
   std::vector<Iv> faulting_;            // va ranges behind entries with reserved bits
 };
 
+// The specification from the layout, or the expectation the caller gave.
+void Verifier::DeriveExpectation() {
+  if (!in_.layout) {
+    expected_ = in_.expected;
+    transition_ = in_.transition;
+    return;
+  }
+  Spec spec = DeriveSpec(in_.map, in_.regions, *in_.layout, in_.format, in_.outcomes);
+  expected_ = std::move(spec.expected);
+  transition_ = std::move(spec.transition);
+  for (SpecProblem& p : spec.problems) {
+    Finding f{p.left_out ? Code::kWindowLeftOut : Code::kBadPlacement};
+    f.window = p.window;
+    f.text = std::move(p.text);
+    findings_.Add(std::move(f));
+  }
+}
+
+void Verifier::CheckBootSafety() {
+  if (!ept_) {
+    CheckTransitionRoles(runs_, transition_, in_.cpu.efer_nxe, &findings_);
+    CheckEfiRuntime(runs_, in_.regions, &findings_);
+  }
+  CheckRamReachable(runs_, in_.regions, &findings_);
+}
+
 bool Verifier::PrepareExpected() {
   std::vector<Piece> all;
-  for (const Expected& e : in_.expected) {
+  for (const Expected& e : expected_) {
     if (e.size == 0) continue;
     if (!Canonical(in_, e)) {
       Finding f{Code::kNonCanonical, e.va, e.size, e.pa};
@@ -364,30 +309,61 @@ bool Verifier::PrepareExpected() {
     p.writable = e.writable;
     p.user = ept_ ? false : e.user;
     p.exec = ExpectExec(e);
+    p.global = ept_ ? false : e.global;
     p.type = e.type;
     p.max_page = e.max_page;
     p.window = e.window;
     all.push_back(p);
   }
+  return Flatten(std::move(all));
+}
+
+// Overlapping pieces must map alike; where several cover a byte, the smallest page-size cap
+// applies and the lowest window index names it, whatever order they came in.
+bool Verifier::Flatten(std::vector<Piece> all) {
+  std::vector<U128> cuts;
+  for (const Piece& p : all) cuts.insert(cuts.end(), {U128(p.va), p.end});
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::sort(all.begin(), all.end(), [](const Piece& a, const Piece& b) { return a.va < b.va; });
-  for (const Piece& p : all) {
-    if (!pieces_.empty() && U128(p.va) < pieces_.back().end) {
-      Piece& q = pieces_.back();
-      if (!q.SameMapping(p)) {
+  using Active = std::pair<U128, size_t>;  // end, index into all
+  std::priority_queue<Active, std::vector<Active>, std::greater<>> active;
+  std::multiset<uint64_t> caps;
+  std::multiset<uint32_t> windows;
+  size_t next = 0;
+  for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+    while (!active.empty() && active.top().first <= cuts[c]) {
+      const Piece& gone = all[active.top().second];
+      caps.erase(caps.find(gone.max_page));
+      windows.erase(windows.find(gone.window));
+      active.pop();
+    }
+    for (; next < all.size() && U128(all[next].va) == cuts[c]; ++next) {
+      const Piece& p = all[next];
+      if (!active.empty() && !all[active.top().second].SameMapping(p)) {
+        const Piece& q = all[active.top().second];
         report_.error = "expected mappings conflict at va " + Hex(p.va) + ": " + WindowName(q.window) + " and " +
                         WindowName(p.window) + " ask for different translations";
         return false;
       }
-      if (p.end > q.end) {
-        // The overlap keeps q; the rest becomes its own piece (caps may differ).
-        Piece rest = p;
-        rest.pa = p.pa + uint64_t(q.end - p.va);
-        rest.va = uint64_t(q.end);
-        pieces_.push_back(rest);
-      }
+      active.push({p.end, next});
+      caps.insert(p.max_page);
+      windows.insert(p.window);
+    }
+    if (active.empty()) continue;
+    Piece piece = all[active.top().second];
+    piece.pa += uint64_t(cuts[c] - piece.va);
+    piece.va = uint64_t(cuts[c]);
+    piece.end = cuts[c + 1];
+    piece.max_page = *caps.begin();
+    piece.window = *windows.begin();
+    Piece* last = pieces_.empty() ? nullptr : &pieces_.back();
+    if (last && last->end == U128(piece.va) && last->SameMapping(piece) && last->max_page == piece.max_page &&
+        last->window == piece.window) {
+      last->end = piece.end;
       continue;
     }
-    pieces_.push_back(p);
+    pieces_.push_back(piece);
   }
   for (const Piece& p : pieces_) report_.expected_bytes += uint64_t(p.end - p.va);
   return true;
@@ -437,7 +413,7 @@ bool Verifier::EnumerateTables() {
     report_.leaves = e.leaves;
     runs_.reserve(e.runs.size());
     for (const emu::Run& r : e.runs)
-      runs_.push_back({r.va, r.size, r.pa, r.page_size, r.writable, r.user, !r.nx, r.pat_type});
+      runs_.push_back({r.va, r.size, r.pa, r.page_size, r.writable, r.user, !r.nx, r.pat_type, r.global, r.pkey});
     note_anomalies(e.anomalies, e.reserved_entries, e.shared_tables + e.self_references);
   }
   report_.runs = runs_.size();
@@ -493,6 +469,10 @@ void Verifier::Sweep() {
       if (e.writable != r.writable) add(Code::kWrongWritable, e.writable, r.writable, va, len, pa_act);
       if (!ept_ && e.user != r.user) add(Code::kWrongUser, e.user, r.user, va, len, pa_act);
       if (e.exec != r.exec) add(Code::kWrongExec, e.exec, r.exec, va, len, pa_act);
+      // SDM Vol. 3A 4.10.2.4 (G, with CR4.PGE) and 4.6.2 (protection keys, bits 62:59).
+      if (!ept_ && e.global != r.global) add(Code::kWrongGlobal, e.global, r.global, va, len, pa_act);
+      if (!ept_ && r.pkey != 0) add(Code::kWrongPkey, 0, r.pkey, va, len, pa_act);
+      if (r.page_size > e.max_page) add(Code::kPageOverCap, e.max_page, r.page_size, va, len, pa_act);
       if (pa_exp == pa_act) {
         // Effective type per MTRR range (SDM Vol. 3A 12.5.2.2); EPT: the leaf's type (Vol. 3C 29.3.7).
         U128 p = pa_act;
@@ -581,6 +561,9 @@ void Verifier::CheckTables() {
       const auto& fb = *in_.map.framebuffer;
       if (f < fb.base + fb.size && fb.base < f + k4K) findings_.Add(Finding(Code::kTableOverlapsFramebuffer, f, k4K, f));
     }
+    for (const TransitionRange& t : transition_)
+      if (f < U128(t.base) + t.size && t.base < U128(f) + k4K)
+        findings_.Add(Finding(Code::kTableOverlapsTransition, f, k4K, f, t.base, t.size));
     bool reported = true;
     if (in_.output_map) {
       reported = std::any_of(in_.output_map->begin(), in_.output_map->end(), [&](const OutputRegion& o) {
@@ -606,7 +589,7 @@ void Verifier::CheckSlots() {
     uint32_t window;
   };
   std::vector<Owner> owners;
-  for (const Expected& e : in_.expected) {
+  for (const Expected& e : expected_) {
     if (e.size == 0 || !Canonical(in_, e)) continue;
     const uint64_t first = (e.va >> shift) & 511, last = ((e.va + (e.size - 1)) >> shift) & 511;
     for (uint64_t s = first; s <= last; ++s) owners.push_back({s, e.pa - e.va, e.window});
@@ -641,7 +624,7 @@ void Verifier::CheckTransition() {
     for (const emu::Run& r : e.runs) old.push_back({r.va, r.size, r.pa, r.page_size, r.writable, r.user, !r.nx, r.pat_type});
   }
   std::vector<Iv> needed;
-  for (const Range& t : in_.transition) {
+  for (const TransitionRange& t : transition_) {
     if (t.size == 0) continue;
     const uint64_t lo = t.base & ~(k4K - 1);
     const U128 hi = ((U128(t.base) + t.size + k4K - 1) / k4K) * k4K;
@@ -772,6 +755,17 @@ void Verifier::CheckOptimality() {
   report_.needed_table_pages = TablesFor(r4k, r2m, rall, levels);
 
   const uint64_t found = report_.leaf_total(), minimal = report_.minimal_total();
+  report_.leaf_gap = int64_t(found) - int64_t(minimal);
+  // Tables that translate exactly as the spec says cannot beat its minimum: if they do,
+  // the minimum is not a lower bound and the oracle is wrong.
+  const bool spans = std::any_of(findings_.list().begin(), findings_.list().end(),
+                                 [](const Finding& f) { return f.code == Code::kLargePageSpansTypes; });
+  if (found < minimal && fidelity_.empty() && !spans) {
+    Finding f{Code::kBelowMinimum};
+    f.text = std::to_string(found) + " leaves translate exactly as specified, below the computed minimum " +
+             std::to_string(minimal) + ": the minimum is not a lower bound (oracle bug)";
+    findings_.Add(std::move(f));
+  }
   if (found > minimal && findings_.extra(int(Code::kUnexpected)) == 0 &&
       std::none_of(findings_.list().begin(), findings_.list().end(), [](const Finding& f) { return f.code == Code::kUnexpected; })) {
     Finding f{Code::kLeavesNotMinimal, 0, 0, 0, found, minimal};
@@ -878,6 +872,16 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
     case Code::kWrongExec:
       return va + " (" + window(f.window) + ") is " + yes(f.b, "executable", "no-execute") + ", expected " +
              yes(f.a, "executable", "no-execute");
+    case Code::kWrongGlobal:
+      return va + " (" + window(f.window) + ") is " + yes(f.b, "global", "not global") + ", expected " +
+             yes(f.a, "global", "not global");
+    case Code::kWrongPkey:
+      return va + " (" + window(f.window) + ") has protection key " + std::to_string(f.b) + ", expected 0";
+    case Code::kPageOverCap:
+      return va + " (" + window(f.window) + ") is mapped with " + map::HumanSize(f.b) + " pages, above the cap " +
+             map::HumanSize(f.a);
+    case Code::kTableOverlapsTransition:
+      return "table frame pa " + Hex(f.pa) + " overlaps transition range " + Span(f.a, f.b);
     case Code::kWriteExec:
       return va + " -> pa " + Hex(f.pa) + " is writable and executable";
     case Code::kWrongMemType:
@@ -908,13 +912,22 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
   }
 }
 
+// With no MTRRs in the map, whether a hole or MMIO range mapped WB is really cached depends
+// on MTRRs nobody gave: that verdict is an assumption, not a violation.
+bool Verifier::Assumed(Code c) const { return !ept_ && !in_.map.mtrr && c == Code::kCacheableNonRam; }
+
 void Verifier::Format(Report* r) {
   const auto window = [this](uint32_t w) { return WindowName(w); };
   for (const Finding& f : findings_.list()) {
+    if (Assumed(f.code)) {
+      ++r->assumed_by_code[static_cast<int>(f.code)];
+      continue;
+    }
     ++r->by_code[static_cast<int>(f.code)];
     // Table codes coalesce consecutive frames: count frames.
     if (f.code == Code::kTableOutsideRam || f.code == Code::kTableOverlapsUsed ||
-        f.code == Code::kTableOverlapsFramebuffer || f.code == Code::kTableUnreported)
+        f.code == Code::kTableOverlapsFramebuffer || f.code == Code::kTableOverlapsTransition ||
+        f.code == Code::kTableUnreported)
       r->by_code[static_cast<int>(f.code)] += f.size / k4K - 1;
     if (r->violations.size() < opt_.max_listed) {
       const bool table = f.code >= Code::kTableOutsideRam && f.code <= Code::kTableUnreported;
@@ -922,9 +935,13 @@ void Verifier::Format(Report* r) {
     }
   }
   for (int c = 0; c < kCodeCount; ++c) {
-    r->by_code[c] += findings_.extra(c);
+    (Assumed(Code(c)) ? r->assumed_by_code[c] : r->by_code[c]) += findings_.extra(c);
     r->violation_count += r->by_code[c];
   }
+  if (!ept_ && !in_.map.mtrr)
+    r->assumptions.push_back("no MTRRs given: effective memory types are the PAT types (MTRRs WB everywhere); " +
+                             std::to_string(r->assumed_by_code[int(Code::kCacheableNonRam)]) +
+                             " cacheable-non-ram findings rest on that and are not counted as violations");
   r->verified = r->violation_count == 0 && r->error.empty();
 }
 
@@ -933,6 +950,7 @@ Report Verifier::Run() {
     report_.error = "no physical memory";
     return std::move(report_);
   }
+  DeriveExpectation();
   if (!PrepareExpected()) return std::move(report_);
   segs_ = PhysSegments(in_);
   for (size_t s = 1; s < segs_.size(); ++s) {
@@ -954,9 +972,13 @@ Report Verifier::Run() {
   CheckSlots();
   if (complete) {
     CheckTransition();
+    CheckBootSafety();
     CheckOptimality();
     SpotWalks();
   }
+  for (const Piece& p : pieces_)
+    report_.spec.push_back({p.va, p.pa, uint64_t(p.end - p.va), p.writable, p.user, !p.exec, p.global, p.type,
+                            p.max_page, uint16_t(p.window)});
   Format(&report_);
   return std::move(report_);
 }

@@ -13,30 +13,10 @@
 #include "sim/map/memory_map.h"
 #include "sim/map/normalize.h"
 #include "sim/verify/codes.h"
+#include "sim/verify/expected.h"
+#include "sim/verify/spec.h"
 
 namespace bootmap::verify {
-
-inline constexpr uint64_t k4K = uint64_t{1} << 12;
-inline constexpr uint64_t k2M = uint64_t{1} << 21;
-inline constexpr uint64_t k1G = uint64_t{1} << 30;
-
-enum class Format : uint8_t { kIa32e4, kIa32e5, kEpt4, kEpt5 };
-constexpr bool IsEpt(Format f) { return f == Format::kEpt4 || f == Format::kEpt5; }
-constexpr int Levels(Format f) { return (f == Format::kIa32e5 || f == Format::kEpt5) ? 5 : 4; }
-const char* FormatName(Format f);  // "4", "5", "ept", "ept5"
-
-// One expected mapping: [va, va + size) -> [pa, pa + size). For EPT, va is guest-physical.
-struct Expected {
-  uint64_t va = 0, pa = 0, size = 0;
-  bool writable = false, user = false, nx = false;
-  MemType type = MemType::kWB;  // the PAT type (IA-32e) or EPT type asked for
-  uint64_t max_page = k1G;      // largest page allowed (4 KiB, 2 MiB or 1 GiB)
-  uint16_t window = 0;          // index into Input::windows
-};
-
-struct Range {
-  uint64_t base = 0, size = 0;
-};
 
 struct OutputRegion {
   uint64_t base = 0, size = 0;
@@ -50,9 +30,13 @@ struct Input {
   emu::EptState ept;            // EPT: EPTP, capabilities
   map::MemoryMap map;           // CPU facts, MTRRs, framebuffer, used ranges
   std::vector<map::Region> regions;  // the normalised map
+  // The expectation: derived from `layout` by the specification (spec.h) when given, else
+  // `expected` and `transition` as they stand (tables built elsewhere, tests).
+  std::optional<LayoutSpec> layout;
+  std::vector<WindowOutcome> outcomes;  // by window: left out, or the auto offset to check
   std::vector<Expected> expected;    // any order; overlaps must agree
   std::vector<std::string> windows;  // names, by Expected::window
-  std::vector<Range> transition;     // physical ranges live across the CR3 switch
+  std::vector<TransitionRange> transition;  // physical ranges live across the CR3 switch
   std::optional<std::vector<uint64_t>> table_frames;   // frames the builder says it used
   std::optional<std::vector<OutputRegion>> output_map; // the memory map handed on
   std::optional<emu::CpuState> old_tables;  // tables before the switch; none: identity (firmware)
@@ -82,6 +66,11 @@ struct Report {
   std::array<uint64_t, kCodeCount> by_code{};
   std::array<uint64_t, 3> leaves{};          // 4 KiB, 2 MiB, 1 GiB leaves found
   std::array<uint64_t, 3> minimal_leaves{};  // greedy largest aligned pages for the expectation
+  int64_t leaf_gap = 0;              // leaves found - minimum (negative: an oracle bug, below-minimum)
+  // Verdicts that rest on an assumption (no MTRRs given): counted here, not as violations.
+  std::array<uint64_t, kCodeCount> assumed_by_code{};
+  std::vector<std::string> assumptions;  // each assumption a verdict rests on, said once
+  std::vector<Expected> spec;            // the expectation checked: disjoint, ascending va
   uint64_t table_pages = 0;          // table frames reached from the root
   uint64_t minimal_table_pages = 0;  // for the minimal leaves
   uint64_t needed_table_pages = 0;   // for the leaves present
@@ -99,6 +88,8 @@ struct Leaf {
   uint64_t va = 0, size = 0, pa = 0, page_size = 0;
   bool writable = false, user = false, exec = false;
   MemType type = MemType::kUC;
+  bool global = false;
+  uint8_t pkey = 0;
 };
 // A walk's answer, or the enumeration's for the same address.
 struct Probe {

@@ -27,6 +27,7 @@ struct BuildOptions {
   std::string seed = "0";
   std::string ceiling;
   std::string image;
+  std::string loader;
 };
 
 std::string Report(const core::host::BuildResult& r, const std::string& file, uint64_t seed) {
@@ -78,6 +79,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--paging", opts->paging, "4, 5, ept or ept5 (default: the profile's, else 4)");
   app.add_option("--seed", opts->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--ceiling", opts->ceiling, "table frames must lie below this address");
+  app.add_option("--loader", opts->loader, kLoaderHelp);
   app.add_option("--image", opts->image,
                  "write the table frames as an ELF core for `walk`/`dump --image OUT --cr3 ROOT`");
   app.callback([opts, exit_code] {
@@ -105,11 +107,12 @@ void Setup(CLI::App& app, int* exit_code) {
       }
     }
     map::MemoryMap m;
-    io::LoadResult loaded = io::LoadMapFile(opts->map_file, &m);
-    if (!loaded.ok) {
-      *exit_code = BadInput(loaded.error);
+    std::string assumed;
+    if (int rc = LoadMapWithLoader(opts->map_file, opts->loader, &m, &assumed); rc != kExitOk) {
+      *exit_code = rc;
       return;
     }
+    if (!assumed.empty()) std::cerr << "bootmap: assumed: " << assumed << "\n";
     emu::PhysMem mem(m.cpu.maxphyaddr);
     core::host::BuildResult r = core::host::BuildTables(m, o, &mem);
     if (!r.built) {

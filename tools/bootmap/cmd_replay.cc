@@ -17,7 +17,7 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 struct Args {
-  std::string map_file, profile, layout_file, paging, seed = "0";
+  std::string map_file, profile, layout_file, paging, seed = "0", loader;
   int runs = 5;
   size_t max_listed = 20;
   bool json = false;
@@ -54,6 +54,8 @@ ojson ToJson(const std::string& file, const ReplayResult& r) {
     windows.push_back(o);
   }
   j["windows"] = windows;
+  j["assumptions"] = r.assumptions;
+  j["plan_vs_spec"] = r.plan_vs_spec;
   return j;
 }
 
@@ -90,13 +92,16 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 (unsigned long long)v.minimal_leaves[0], (unsigned long long)v.minimal_leaves[1],
                 (unsigned long long)v.minimal_leaves[2], (unsigned long long)v.minimal_table_pages);
   o << line;
-  const uint64_t gap = v.leaf_total() > v.minimal_total() ? v.leaf_total() - v.minimal_total() : 0;
-  o << "leaves " << v.leaf_total() << ", minimum " << v.minimal_total() << ", gap " << gap << "; table pages "
+  o << "leaves " << v.leaf_total() << ", minimum " << v.minimal_total() << ", gap " << (v.leaf_gap > 0 ? "+" : "")
+    << v.leaf_gap << "; table pages "
     << v.table_pages << " (" << map::HumanSize(v.table_pages * 4096) << "), minimum " << v.minimal_table_pages << "\n";
   std::snprintf(line, sizeof line, "build: median %.1f us of %zu runs; verification %.1f us (%llu runs, %llu spot walks)\n",
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
+  for (const std::string& a : r.assumptions) o << "assumed: " << a << "\n";
+  if (r.plan_vs_spec.empty()) o << "planner vs spec: the planner's requests are exactly the specification\n";
+  for (const std::string& d : r.plan_vs_spec) o << "planner vs spec: " << d << "\n";
   if (!r.complete) o << "NOT COMPLETE: " << r.error << "\nwhat was built: ";
   o << VerdictText(v);
   return o.str();
@@ -113,6 +118,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
+  app.add_option("--loader", a->loader, kLoaderHelp);
   app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
   app.callback([a, exit_code] {
     ReplayOptions o;
@@ -126,7 +132,7 @@ void Setup(CLI::App& app, int* exit_code) {
       return;
     }
     map::MemoryMap m;
-    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o); rc != kExitOk) {
+    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o, a->loader); rc != kExitOk) {
       *exit_code = rc;
       return;
     }

@@ -20,7 +20,7 @@ namespace bootmap::cli {
 namespace {
 
 struct Args {
-  std::string map_file, profile, layout_file, paging, cr3, pat, seed = "0";
+  std::string map_file, profile, layout_file, paging, cr3, pat, seed = "0", loader;
   std::vector<std::string> images;
   bool la57 = false, json = false;
   size_t max_listed = 20;
@@ -36,8 +36,8 @@ int Run(const Args& a) {
   if (!ParsePaging(a.paging, &host.paging, &why)) return BadInput(why);
   if (a.la57 && !host.paging) host.paging = core::Paging::kX86Level5;
   map::MemoryMap m;
-  io::LoadResult loaded = io::LoadMapFile(a.map_file, &m);
-  if (!loaded.ok) return BadInput(loaded.error);
+  std::string assumed;
+  if (int rc = LoadMapWithLoader(a.map_file, a.loader, &m, &assumed, false); rc != kExitOk) return rc;
 
   // The tables under test.
   emu::PhysMem mem(52);
@@ -105,6 +105,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--pat", a->pat, "IA32_PAT the tables assume (default: power-on 0x0007040600070406; "
                                   "bootmap's builder: 0x0407050600070106)");
   app.add_option("--seed", a->seed, "automatic offsets as the loader chose them");
+  app.add_option("--loader", a->loader, "loader footprint BASE:SIZE the tables must keep (none by default)");
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
   app.add_flag("--json", a->json, "one JSON object");
   app.callback([a, exit_code] { *exit_code = Run(*a); });

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/io/json_util.h"
 #include "sim/io/map_json.h"
+#include "sim/map/loader.h"
 #include "sim/verify/from_build.h"
 #include "tools/bootmap/command.h"
 
@@ -77,16 +79,40 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   const auto t1 = std::chrono::steady_clock::now();
   if (progress) progress->End(out.report.leaf_total());
   out.verify_ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  if (!options.assumed_loader.empty()) out.assumptions.push_back(options.assumed_loader);
+  out.assumptions.insert(out.assumptions.end(), out.report.assumptions.begin(), out.report.assumptions.end());
+  out.plan_vs_spec = verify::PlanVersusSpec(out.build, out.report);
   return out;
 }
 
-int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* m, ReplayOptions* o) {
+int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* m,
+                      std::string* assumed, bool assume_default) {
+  std::optional<map::LoaderFootprint> given;
+  if (!loader.empty()) {
+    const size_t colon = loader.find(':');
+    map::LoaderFootprint f;
+    std::string why;
+    if (colon == std::string::npos || !io::ParseU64Text(loader.substr(0, colon), false, &f.base, &why) ||
+        !io::ParseU64Text(loader.substr(colon + 1), true, &f.size, &why))
+      return BadInput("--loader \"" + loader + "\": expected BASE:SIZE such as 0x100000:2MiB" +
+                      (why.empty() ? "" : " (" + why + ")"));
+    given = f;
+  }
+  io::LoadResult loaded = io::LoadMapFile(map_file, m);
+  if (!loaded.ok) return BadInput(loaded.error);
+  std::string error;
+  if (!given && !assume_default) return kExitOk;
+  *assumed = map::AddLoaderFootprint(m, given, &error);
+  if (!error.empty()) return BadInput(map_file + ": " + error);
+  return kExitOk;
+}
+
+int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* m, ReplayOptions* o,
+                    const std::string& loader) {
   o->map_source = map_file;
   std::string why;
   if (!ParsePaging(paging, &o->paging, &why)) return BadInput(why);
-  io::LoadResult loaded = io::LoadMapFile(map_file, m);
-  if (!loaded.ok) return BadInput(loaded.error);
-  return kExitOk;
+  return LoadMapWithLoader(map_file, loader, m, &o->assumed_loader);
 }
 
 std::string VerdictText(const verify::Report& v) {
@@ -128,7 +154,11 @@ void AddReportJson(const verify::Report& r, nlohmann::ordered_json* out) {
   j["violations_by_code"] = by;
   j["leaves"] = leaves(r.leaves);
   j["minimal_leaves"] = leaves(r.minimal_leaves);
-  j["leaf_gap"] = r.leaf_total() > r.minimal_total() ? r.leaf_total() - r.minimal_total() : 0;
+  j["leaf_gap"] = r.leaf_gap;
+  ojson assumed = ojson::object();
+  for (int c = 0; c < verify::kCodeCount; ++c)
+    if (r.assumed_by_code[c]) assumed[std::string(verify::CodeName(verify::Code(c)))] = r.assumed_by_code[c];
+  j["assumed_by_code"] = assumed;
   j["table_pages"] = r.table_pages;
   j["minimal_table_pages"] = r.minimal_table_pages;
   j["table_bytes"] = r.table_pages * 4096;

@@ -24,6 +24,7 @@ struct ReplayOptions {
   uint64_t seed = 0;
   int runs = 1;  // builds timed; the last one is verified
   verify::Options verify;
+  std::string assumed_loader;  // what LoadReplayInput assumed about the loader's footprint ("" if nothing)
 };
 
 struct ReplayResult {
@@ -38,6 +39,8 @@ struct ReplayResult {
   uint64_t build_ns = 0;   // median over the runs
   std::vector<uint64_t> build_ns_runs;
   uint64_t verify_ns = 0;
+  std::vector<std::string> assumptions;   // every assumption the verdict rests on
+  std::vector<std::string> plan_vs_spec;  // where the planner differs from the specification
 };
 
 // "4", "5", "ept", "ept5" -> paging; false (with *why) otherwise.
@@ -50,7 +53,16 @@ ReplayResult Replay(const map::MemoryMap& map, const ReplayOptions& options, Pro
 // Loads `map_file` and parses --paging into *options (map_source set); on bad input prints the
 // error and returns kExitBadInput, else kExitOk.
 int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* map,
-                    ReplayOptions* options);
+                    ReplayOptions* options, const std::string& loader = "");
+
+// Loads `map_file` and adds the loader footprint (--loader BASE:SIZE, else the documented
+// default when the map names no used ranges; map/loader.h); *assumed says what was assumed.
+// On bad input prints the error and returns kExitBadInput, else kExitOk.
+int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* map,
+                      std::string* assumed, bool assume_default = true);
+inline constexpr const char* kLoaderHelp =
+    "loader footprint BASE:SIZE (code, data, stack); default when the map names no used ranges: "
+    "2 MiB of usable RAM at or above 1 MiB";
 
 using map::Hex;
 

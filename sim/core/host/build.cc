@@ -181,7 +181,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   };
 
   // Layout: --layout, else --profile, else the map's own, else the default profile.
-  HostLayout layout;
+  auto shared_layout = std::make_shared<HostLayout>();
+  HostLayout& layout = *shared_layout;
   if (!options.layout_file.empty()) {
     if (std::string e = LoadLayoutFile(options.layout_file, &layout); !e.empty()) return bad(e);
   } else if (!options.profile.empty()) {
@@ -196,8 +197,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   } else {
     LoadProfile(kDefaultProfile, &layout);
   }
+  result.layout = shared_layout;
   result.profile = layout.profile;
-  result.paging = options.paging.value_or(layout.paging.value_or(Paging::kX86Level4));
+  std::vector<Window> windows = layout.windows;  // a window that cannot be placed is left out here
+  // Default: 5-level paging when the CPU has LA57, as Linux enables it (arch/x86 CONFIG_X86_5LEVEL).
+  const Paging natural = m.cpu.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
+  result.paging = options.paging.value_or(layout.paging.value_or(natural));
   if (PagingLevels(result.paging) == 5 && !IsEpt(result.paging) && !m.cpu.la57)
     return bad("5-level paging needs a CPU with LA57 (the map's cpu.la57 is false)");
   result.pat_msr = kPatMsr;
@@ -210,12 +215,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   if (!MtrrTypeRanges(m, &result.mtrr_types, &mtrr_error)) return bad(mtrr_error);
   std::vector<NamedRange> used;
   for (const map::UsedRange& u : m.used) used.push_back({u.base, u.size, u.name.c_str()});
-  std::vector<PhysRange>& transition = result.transition;
+  std::vector<RoleRange>& transition = result.transition;
   transition = layout.transition;
   if (!layout.has_transition) {  // default: the used ranges below 4 GiB
     constexpr uint64_t k4G = uint64_t{1} << 32;
     for (const map::UsedRange& u : m.used)
-      if (u.base < k4G) transition.push_back({u.base, std::min(u.size, k4G - u.base)});
+      if (u.base < k4G) transition.push_back({u.base, std::min(u.size, k4G - u.base), u.role});
   }
 
   PlanInput in;
@@ -229,17 +234,17 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   if (m.framebuffer) in.framebuffer = {m.framebuffer->base, m.framebuffer->size};
   in.used = used.data();
   in.used_count = used.size();
-  in.layout = {layout.windows.data(), layout.windows.size(), transition.data(), transition.size()};
+  in.layout = {windows.data(), windows.size(), transition.data(), transition.size()};
   in.seed = options.seed;
 
   // Plan. A window that cannot be placed (no slots, too many, outside the address
   // space) is reported and left out, and the plan runs again without it.
-  std::vector<WindowPlacement> places(layout.windows.size());
-  std::vector<std::string> window_errors(layout.windows.size());
+  std::vector<WindowPlacement> places(windows.size());
+  std::vector<std::string> window_errors(windows.size());
   Result<size_t> planned;
   const char* slot = PagingLevels(result.paging) == 5 ? "PML5" : "PML4";
   const std::string slot_size = PagingLevels(result.paging) == 5 ? "256 TiB" : "512 GiB";
-  for (size_t round = 0; round <= layout.windows.size(); ++round) {
+  for (size_t round = 0; round <= windows.size(); ++round) {
     result.requests.resize(4 * regions.size() + 4 * used.size() + 64);
     for (int attempt = 0; attempt < 2; ++attempt) {
       PlanOutput out{result.requests.data(), result.requests.size(), places.data()};
@@ -251,7 +256,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
         e.status != Status::kOutOfAddressSpace)
       break;
-    const std::string name = "window '" + std::string(layout.windows[e.request].name) + "'";
+    const std::string name = "window '" + std::string(windows[e.request].name) + "'";
     const WindowPlacement& p = places[e.request];
     if (e.status == Status::kNoSlots) {
       window_errors[e.request] =
@@ -261,22 +266,22 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     } else if (e.status == Status::kTooManySlots) {
       window_errors[e.request] = name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" +
                                  Bytes(e.address) + ") but the layout allows at most " +
-                                 std::to_string(layout.windows[e.request].max_slots);
+                                 std::to_string(windows[e.request].max_slots);
     } else {
       window_errors[e.request] = name + " would map pa " + Hex(p.pa_lo) + "-" + Hex(p.pa_hi - 1) + " at va " +
                                  Hex(p.va_lo) + "-" + Hex(p.va_hi - 1) + ", outside the " +
                                  std::to_string(PagingVaBits(result.paging)) + "-bit address space" +
                                  (PagingLevels(result.paging) == 4 ? " (5-level paging: --paging 5)" : "");
     }
-    Window& off = layout.windows[e.request];  // leave it out: it selects nothing now
+    Window& off = windows[e.request];  // leave it out: it selects nothing now
     off.sources = kSourceRegions;
     off.kinds = 0;
     off.whole_span = false;
   }
-  for (size_t i = 0; i < layout.windows.size(); ++i) {
+  for (size_t i = 0; i < windows.size(); ++i) {
     WindowReport w;
-    w.name = layout.windows[i].name;
-    w.placement = PlacementName(layout.windows[i].placement);
+    w.name = windows[i].name;
+    w.placement = PlacementName(windows[i].placement);
     w.empty = places[i].empty;
     w.place = places[i];
     w.error = window_errors[i];
@@ -303,6 +308,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   // Frames: allocatable RAM >= 1 MiB, not used, not the framebuffer, below the ceiling.
   std::vector<PhysRange> exclude;
   for (const map::UsedRange& u : m.used) exclude.push_back({u.base, u.size});
+  for (const RoleRange& t : transition) exclude.push_back({t.base, t.size});
   if (m.framebuffer) exclude.push_back({m.framebuffer->base, m.framebuffer->size});
   FramePolicy policy;
   policy.regions = regions.data();
@@ -328,7 +334,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   build.nx = m.cpu.nx;
   build.maxphyaddr = m.cpu.maxphyaddr;
   build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
-  std::vector<LeafCounts> per_window(layout.windows.size());
+  std::vector<LeafCounts> per_window(windows.size());
   BuildStats stats;
   stats.per_window = per_window.data();
   stats.window_count = uint32_t(per_window.size());

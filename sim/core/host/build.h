@@ -2,11 +2,13 @@
 // simulated physical memory, with what the CLI, benchmarks and verifier need.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/core/builder.h"
+#include "sim/core/host/layout.h"
 #include "sim/core/plan.h"
 #include "sim/core/types.h"
 #include "sim/emu/phys_mem.h"
@@ -57,7 +59,8 @@ struct BuildResult {
   uint64_t pat_msr = 0;                 // IA32_PAT the leaves assume (formats.h)
   std::string profile;                  // profile the layout came from, if any
   std::vector<TypeRange> mtrr_types;    // MTRR effective types used for splitting
-  std::vector<PhysRange> transition;    // the layout's transition ranges (or the default)
+  std::vector<RoleRange> transition;    // the layout's transition ranges (or the default)
+  std::shared_ptr<const HostLayout> layout;  // the layout as given (before windows were left out)
   std::vector<MapRequest> requests;     // sorted by va; window = index into windows
   std::vector<WindowReport> windows;
   LeafCounts totals;

@@ -44,10 +44,16 @@ class Parser {
         const Json& t = (*it)[i];
         const std::string rat = Child(tat, i);
         if (!t.is_object()) return Fail(rat, "expected {\"base\", \"size\"}, got " + Describe(t));
-        if (!Known(t, rat, {"base", "size"})) return false;
-        PhysRange r;
+        if (!Known(t, rat, {"base", "size", "role"})) return false;
+        RoleRange r;
         if (!U64(t, rat, "base", false, true, &r.base) || !U64(t, rat, "size", true, true, &r.size))
           return false;
+        if (auto role = t.find("role"); role != t.end()) {
+          const std::optional<RangeRole> named =
+              role->is_string() ? map::RangeRoleFromName(role->get<std::string>()) : std::nullopt;
+          if (!named) return Fail(Child(rat, "role"), "expected \"code\", \"data\", \"stack\" or \"boot-info\", got " + Describe(*role));
+          r.role = *named;
+        }
         if (r.size == 0) return Fail(Child(rat, "size"), "must not be zero");
         out_->transition.push_back(r);
       }
@@ -129,10 +135,29 @@ class Parser {
     return true;
   }
 
+  // A role name, or (if `many`) an array of them; as RoleBit mask.
+  bool Roles(const Json& v, const std::string& at, bool many, uint32_t* out) {
+    const std::string expected = "expected \"code\", \"data\", \"stack\" or \"boot-info\"";
+    if (v.is_string()) {
+      const std::optional<RangeRole> r = map::RangeRoleFromName(v.get<std::string>());
+      if (!r) return Fail(at, expected + ", got " + Describe(v));
+      *out = RoleBit(*r);
+      return true;
+    }
+    if (!many || !v.is_array()) return Fail(at, expected + (many ? " or an array of them" : "") + ", got " + Describe(v));
+    *out = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      uint32_t bit = 0;
+      if (!Roles(v[i], Child(at, i), false, &bit)) return false;
+      *out |= bit;
+    }
+    return true;
+  }
+
   bool ParseWindow(const Json& j, const std::string& at) {
     if (!j.is_object()) return Fail(at, "expected a window object, got " + Describe(j));
     if (!Known(j, at,
-               {"name", "kinds", "framebuffer", "used", "transition", "min", "max", "span",
+               {"name", "kinds", "runtime_kinds", "framebuffer", "used", "transition", "min", "max", "span",
                 "round", "placement", "base", "base_la57", "max_slots", "writable", "nx", "user",
                 "global", "type", "max_page"}))
       return false;
@@ -146,12 +171,22 @@ class Parser {
       if (!Kinds(*it, Child(at, "kinds"), &w.kinds)) return false;
       w.sources |= kSourceRegions;
     }
+    if (auto it = j.find("runtime_kinds"); it != j.end()) {
+      if (!Kinds(*it, Child(at, "runtime_kinds"), &w.runtime_kinds)) return false;
+      w.sources |= kSourceRegions;
+    }
     bool flag = false;
     if (!Bool(j, at, "framebuffer", &flag)) return false;
     if (flag) w.sources |= kSourceFramebuffer;
-    flag = false;
-    if (!Bool(j, at, "transition", &flag)) return false;
-    if (flag) w.sources |= kSourceTransition;
+    if (auto it = j.find("transition"); it != j.end()) {
+      // true: every transition range; a role or an array of roles: those ranges only.
+      if (it->is_boolean()) {
+        if (it->get<bool>()) w.sources |= kSourceTransition;
+      } else {
+        if (!Roles(*it, Child(at, "transition"), true, &w.transition_roles)) return false;
+        w.sources |= kSourceTransition;
+      }
+    }
     if (auto it = j.find("used"); it != j.end()) {
       if (it->is_string()) {
         w.used_name = out_->Keep(it->get<std::string>());

@@ -22,7 +22,7 @@ struct HostLayout {
 
   std::string profile;                  // the preset it started from ("" if none)
   std::vector<Window> windows;
-  std::vector<PhysRange> transition;    // empty: the map's used ranges below 4 GiB
+  std::vector<RoleRange> transition;    // empty: the map's used ranges below 4 GiB
   bool has_transition = false;
   std::optional<Paging> paging;         // the profile's natural format (EPT for ept-identity)
 

@@ -19,16 +19,19 @@ constexpr uint32_t kRam = RamLikeKinds();
 
 // bootmap: only what must stay reachable is identity-mapped; RAM in a direct map at an
 // automatic offset; largest safe pages; nothing in holes. No mapping is both writable and
-// executable: the transition ranges are read-execute (the loader writes through the
-// direct map), which the verifier checks (write-exec).
+// executable: transition code is read-execute, transition data, stack and boot info are
+// read-write and NX; every region carrying EFI_MEMORY_RUNTIME stays mapped.
+constexpr uint32_t kNonCodeRoles = kAllRoles & ~RoleBit(RangeRole::kCode);
 constexpr Window kBootmap[] = {
-    {.name = "transition", .sources = kSourceTransition, .placement = Placement::kIdentity,
-     .writable = false, .nx = false},
+    {.name = "transition-code", .sources = kSourceTransition, .transition_roles = RoleBit(RangeRole::kCode),
+     .placement = Placement::kIdentity, .writable = false, .nx = false},
+    {.name = "transition-data", .sources = kSourceTransition, .transition_roles = kNonCodeRoles,
+     .placement = Placement::kIdentity},
     {.name = "framebuffer", .sources = kSourceFramebuffer, .placement = Placement::kIdentity},
     {.name = "efi-runtime-code", .kinds = Kinds({RegionKind::kRuntimeCode}),
      .placement = Placement::kIdentity, .writable = false, .nx = false},
     {.name = "efi-runtime-data", .kinds = Kinds({RegionKind::kRuntimeData}),
-     .placement = Placement::kIdentity},
+     .runtime_kinds = kAllKinds & ~Kinds({RegionKind::kRuntimeCode}), .placement = Placement::kIdentity},
     {.name = "direct-map", .kinds = kRam, .placement = Placement::kAuto, .global = true},
 };
 
