@@ -17,6 +17,7 @@
 
 #include "sim/io/import/import.h"
 #include "sim/io/map_json.h"
+#include "sim/map/format.h"
 
 namespace bootmap::importer {
 namespace {
@@ -106,8 +107,8 @@ void ExpectHandChecked(const HandChecked& want, const map::MemoryMap& m) {
   EXPECT_TRUE(want.efi ? m.e820.empty() : m.efi.empty()) << "unexpected second table";
   Counts got = want.efi ? CountEfi(m.efi) : CountE820(m.e820);
   EXPECT_EQ(got.entries, want.entries);
-  EXPECT_EQ(got.highest_end, want.highest_end);
-  EXPECT_EQ(got.usable_bytes, want.usable_bytes);
+  EXPECT_EQ(got.highest_end, want.highest_end) << "got " << map::Hex(got.highest_end);
+  EXPECT_EQ(got.usable_bytes, want.usable_bytes) << "got " << map::Hex(got.usable_bytes);
 }
 
 ImportResult ImportFixture(const fs::path& dump) {
