@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/map/normalize.h"
+#include "sim/map/normalize_test_util.h"
 
 namespace bootmap::map {
 namespace {
@@ -20,18 +21,8 @@ const NormalizeOptions kLinux{.overlap = OverlapRule::kLinux};
 
 using K = RegionKind;
 
-MemoryMap E820Map(std::vector<E820Entry> entries) {
-  MemoryMap m;
-  m.name = "t";
-  m.e820 = std::move(entries);
-  return m;
-}
-
-bool Has(const NormalizedMap& n, ChangeKind kind) {
-  for (const Change& c : n.changes)
-    if (c.kind == kind) return true;
-  return false;
-}
+using testing::E820Map;
+using testing::Has;
 
 // The kind of each E820 type under test (maps/SCHEMA.md, "The kernel's view").
 struct Named {
