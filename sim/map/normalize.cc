@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <set>
+#include <utility>
 
 namespace bootmap::map {
 namespace {
@@ -15,7 +16,8 @@ struct Entry {
   u128 end;
   RegionKind kind;
   uint64_t attributes;
-  size_t index;  // position in the source section
+  size_t index;        // position in the source section
+  uint32_t e820_type;  // 0 for EFI entries
 };
 
 std::string Range(uint64_t base, u128 end) {
@@ -40,11 +42,34 @@ bool RoundsInward(RegionKind k) {
 constexpr u128 kPage = kPageSize;
 constexpr size_t kMaxOverlapNotes = 100;  // then one summary line
 
+// Overlap rank, larger wins. By type: Linux e820__update_table keeps the largest u32
+// type of the overlapping entries ("larger value takes precedence"), unknown numbers too.
+uint64_t Rank(const Entry& e, bool by_type) {
+  return by_type ? e.e820_type : uint64_t(KindPriority(e.kind));
+}
+
+// Order within a kind's active set: by type (by_type only), then latest-starting last.
+using ActiveKey = std::pair<uint64_t, size_t>;
+ActiveKey Key(const Entry& e, size_t entry, bool by_type) { return {by_type ? e.e820_type : 0, entry}; }
+
+// e820__update_table returns early for fewer than two entries or one whose end wraps;
+// otherwise type 0, its "no entry" value, never wins and an entry of it vanishes.
+bool LinuxDropsType0(const MemoryMap& map) {
+  if (map.e820.size() < 2) return false;
+  for (const E820Entry& e : map.e820)
+    if (e.base + e.size < e.base) return false;
+  return true;
+}
+
+bool Has(const std::vector<Change>& changes, ChangeKind kind) {
+  return std::any_of(changes.begin(), changes.end(), [kind](const Change& c) { return c.kind == kind; });
+}
+
 }  // namespace
 
 int KindPriority(RegionKind k) {
-  // Larger wins. More restrictive kinds win, as Linux's E820 sanitiser lets reserved (2)
-  // beat usable (1) and unusable (5) beat both.
+  // Larger wins: more restrictive kinds win. bootmap's own order, not Linux's (Linux lets
+  // the larger E820 type number win, OverlapRule::kLinux).
   constexpr std::array<int, kRegionKindCount> kPriority = {
       /*usable*/ 0,      /*boot-services*/ 1, /*loader*/ 2,      /*runtime-code*/ 6,
       /*runtime-data*/ 5, /*acpi*/ 4,         /*nvs*/ 7,          /*persistent*/ 3,
@@ -62,6 +87,9 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
 
   const bool use_efi = !map.efi.empty();
   const char* section = use_efi ? "efi" : "e820";
+  const bool linux_requested = options.overlap == OverlapRule::kLinux;
+  const bool by_type = linux_requested && !use_efi;  // EFI: see maps/SCHEMA.md
+  const bool drop_type0 = by_type && LinuxDropsType0(map);
   if (use_efi && !map.e820.empty())
     note(ChangeKind::kSourceChosen, 0, 0,
          "both e820 and efi given: the efi map is used, as a kernel booted by UEFI does");
@@ -71,12 +99,12 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
   if (use_efi) {
     for (size_t i = 0; i < map.efi.size(); ++i) {
       const EfiDescriptor& d = map.efi[i];
-      entries.push_back({d.base, u128(d.base) + u128(d.pages) * kPage, KindOfEfi(d), d.attributes, i});
+      entries.push_back({d.base, u128(d.base) + u128(d.pages) * kPage, KindOfEfi(d), d.attributes, i, 0});
     }
   } else {
     for (size_t i = 0; i < map.e820.size(); ++i) {
       const E820Entry& e = map.e820[i];
-      entries.push_back({e.base, u128(e.base) + e.size, KindOfE820(e.type), 0, i});
+      entries.push_back({e.base, u128(e.base) + e.size, KindOfE820(e.type), 0, i, e.type});
     }
   }
 
@@ -89,6 +117,12 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
   for (Entry e : entries) {
     if (e.end == e.base) {
       note(ChangeKind::kDropped, e.base, e.end, where(e) + " " + Range(e.base, e.end) + " is empty: dropped");
+      continue;
+    }
+    if (drop_type0 && e.e820_type == 0) {
+      note(ChangeKind::kDropped, e.base, e.end,
+           "/e820/" + std::to_string(e.index) + " type 0 " + Range(e.base, e.end) +
+               " is no entry to Linux's e820__update_table: dropped");
       continue;
     }
     if (options.round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
@@ -122,7 +156,7 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
                      [](const Entry& a, const Entry& b) { return a.base < b.base; });
   }
 
-  // Sweep: at each boundary the highest-priority covering entry decides the kind.
+  // Sweep: at each boundary the highest-ranked covering entry decides the kind.
   struct Event {
     u128 at;
     bool start;
@@ -139,16 +173,16 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
     return a.start < b.start;  // ends before starts: touching entries do not overlap
   });
 
-  // Entry indexes per kind; within a kind the latest-starting entry gives the attributes.
-  std::array<std::set<size_t>, kRegionKindCount> active;
+  // Entries per kind; within a kind the last by Key gives the attributes.
+  std::array<std::set<ActiveKey>, kRegionKindCount> active;
   size_t active_count = 0;
   size_t overlap_notes = 0, overlaps_unlisted = 0;
   auto winner = [&]() -> const Entry* {
     const Entry* best = nullptr;
     for (size_t k = 0; k < active.size(); ++k) {
       if (active[k].empty()) continue;
-      const Entry* e = &kept[*active[k].rbegin()];
-      if (best == nullptr || KindPriority(e->kind) > KindPriority(best->kind)) best = e;
+      const Entry* e = &kept[active[k].rbegin()->second];
+      if (best == nullptr || Rank(*e, by_type) > Rank(*best, by_type)) best = e;
     }
     return best;
   };
@@ -180,11 +214,11 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
       if (ev.start) {
         size_t listed = 0;
         for (size_t k = 0; k < active.size() && overlap_notes < kMaxOverlapNotes; ++k) {
-          for (size_t other : active[k]) {
+          for (const ActiveKey& other : active[k]) {
             if (overlap_notes == kMaxOverlapNotes) break;
             ++overlap_notes;
             ++listed;
-            const Entry& o = kept[other];
+            const Entry& o = kept[other.second];
             u128 overlap_end = std::min(o.end, e.end);
             std::string what = "/" + std::string(section) + "/" + std::to_string(o.index) + " " +
                                std::string(RegionKindName(o.kind)) + " " + Range(o.base, o.end) +
@@ -193,17 +227,17 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
             if (o.kind == e.kind) {
               note(ChangeKind::kMerged, e.base, overlap_end, what + ": merged");
             } else {
-              const Entry& win = KindPriority(o.kind) > KindPriority(e.kind) ? o : e;
+              const Entry& win = Rank(o, by_type) > Rank(e, by_type) ? o : e;
               note(ChangeKind::kOverlapResolved, e.base, overlap_end,
                    what + ": " + std::string(RegionKindName(win.kind)) + " wins on " + Range(e.base, overlap_end));
             }
           }
         }
         overlaps_unlisted += active_count - listed;  // one per overlapping pair
-        list.insert(ev.entry);
+        list.insert(Key(e, ev.entry, by_type));
         ++active_count;
       } else {
-        list.erase(ev.entry);
+        list.erase(Key(e, ev.entry, by_type));
         --active_count;
       }
     }
@@ -213,6 +247,9 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
   if (overlaps_unlisted > 0)
     note(ChangeKind::kOverlapResolved, 0, 0,
          "and " + std::to_string(overlaps_unlisted) + " more overlapping pairs, not listed");
+  if (linux_requested && use_efi && Has(out.changes, ChangeKind::kOverlapResolved))
+    note(ChangeKind::kOverlapResolved, 0, 0,
+         "linux overlap rule applies to e820 maps only: efi overlaps resolved by kind priority");
 
   // Record adjacent merges (overlap merges were recorded above).
   size_t touching = 0;

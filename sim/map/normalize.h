@@ -23,7 +23,7 @@ struct Region {
 enum class ChangeKind : uint8_t {
   kReordered,       // input was not sorted by base
   kMerged,          // adjacent or overlapping regions of the same kind became one
-  kOverlapResolved, // overlapping regions of different kinds: priority decided
+  kOverlapResolved, // overlapping regions of different kinds: the overlap rule decided
   kRoundedInward,   // a RAM region shrunk to whole pages
   kRoundedOutward,  // a non-RAM region grew to whole pages
   kDropped,         // nothing left (empty, or smaller than a page after rounding)
@@ -37,8 +37,16 @@ struct Change {
   std::string message;
 };
 
+// How an overlap of entries of different kinds is resolved (maps/SCHEMA.md "Normalisation").
+enum class OverlapRule : uint8_t {
+  kKindPriority,  // bootmap's own order: the larger KindPriority wins
+  kLinux,         // E820 maps: the larger E820 type number wins, as Linux's
+                  // e820__update_table; EFI maps fall back to kKindPriority
+};
+
 struct NormalizeOptions {
   bool round_to_pages = true;  // RAM inward, everything else outward
+  OverlapRule overlap = OverlapRule::kKindPriority;
 };
 
 struct NormalizedMap {
@@ -46,7 +54,8 @@ struct NormalizedMap {
   std::vector<Change> changes;
 };
 
-// Overlap priority: the kind with the larger value wins (see maps/SCHEMA.md).
+// OverlapRule::kKindPriority: the kind with the larger value wins. The project's own
+// choice (more restrictive kinds win), not Linux's rule (see maps/SCHEMA.md).
 int KindPriority(RegionKind k);
 
 NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options = {});

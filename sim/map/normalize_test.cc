@@ -2,23 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/map/normalize_test_util.h"
+
 namespace bootmap::map {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
 
-MemoryMap E820Map(std::vector<E820Entry> entries) {
-  MemoryMap m;
-  m.name = "t";
-  m.e820 = std::move(entries);
-  return m;
-}
-
-bool Has(const NormalizedMap& n, ChangeKind kind) {
-  for (const Change& c : n.changes)
-    if (c.kind == kind) return true;
-  return false;
-}
+using testing::E820Map;
+using testing::Has;
 
 // A clean sorted map passes through unchanged, with no changes reported.
 TEST(Normalize, CleanMapUnchanged) {

@@ -13,10 +13,18 @@ namespace {
 struct CheckOptions {
   std::vector<std::string> files;
   bool json = false;
+  std::string normalize = "default";  // overlap rule, maps/SCHEMA.md "Normalisation" step 4
 };
 
-void Describe(const std::string& file, const map::MemoryMap& m, std::ostream& o) {
-  const map::NormalizedMap n = map::Normalize(m);
+map::NormalizeOptions NormalizeOptionsFor(const CheckOptions& opts) {
+  map::NormalizeOptions n;
+  if (opts.normalize == "linux") n.overlap = map::OverlapRule::kLinux;
+  return n;
+}
+
+void Describe(const std::string& file, const map::MemoryMap& m, const map::NormalizeOptions& options,
+              std::ostream& o) {
+  const map::NormalizedMap n = map::Normalize(m, options);
   o << file << ": " << m.name << "\n";
   if (!m.origin.empty()) o << "  origin: " << m.origin << "\n";
   o << "  source: " << (m.efi.empty() ? std::to_string(m.e820.size()) + " e820 entries"
@@ -48,6 +56,11 @@ void Setup(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<CheckOptions>();
   app.add_option("files", opts->files, "map files (maps/SCHEMA.md)")->required();
   app.add_flag("--json", opts->json, "print the canonical JSON of each map instead");
+  app.add_option("--normalize", opts->normalize,
+                 "overlap rule: default (bootmap's kind priority) or linux (higher E820 type wins, "
+                 "as Linux's e820__update_table; EFI maps keep the default)")
+      ->check(CLI::IsMember({"default", "linux"}))
+      ->capture_default_str();
   app.callback([opts, exit_code] {
     std::ostringstream out;
     std::vector<std::string> errors;
@@ -59,7 +72,7 @@ void Setup(CLI::App& app, int* exit_code) {
         continue;
       }
       if (opts->json) out << io::SaveMap(m);
-      else Describe(file, m, out);
+      else Describe(file, m, NormalizeOptionsFor(*opts), out);
     }
     if (!errors.empty()) {
       for (const std::string& e : errors) BadInput(e);

@@ -51,6 +51,38 @@ TEST(Check, BadInputExitsTwoWithoutPartialOutput) {
   std::remove(bad.c_str());
 }
 
+// --normalize linux lets the higher E820 type win an overlap (ACPI 3 over reserved 2);
+// the default lets reserved win. Both report the overlap.
+TEST(Check, NormalizeLinuxLetsHigherTypeWin) {
+  const std::string file = std::string(::testing::TempDir()) + "/overlap" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream f(file);
+    f << R"({"format": "bootmap-map/1", "name": "overlap", "e820": [)"
+         R"({"base": "0x0", "size": "0x400000", "type": "reserved"},)"
+         R"({"base": "0x200000", "size": "0x400000", "type": "acpi"}]})";
+  }
+  auto by_linux = RunBootmap("check --normalize linux '" + file + "'");
+  EXPECT_EQ(by_linux.exit_code, 0) << by_linux.err;
+  EXPECT_NE(by_linux.out.find("0x000000000000     0x000000200000          2 MiB  reserved"), std::string::npos)
+      << by_linux.out;
+  EXPECT_NE(by_linux.out.find("0x000000200000     0x000000600000          4 MiB  acpi"), std::string::npos);
+  EXPECT_NE(by_linux.out.find(": acpi wins on [0x200000, 0x400000)"), std::string::npos);
+  auto plain = RunBootmap("check '" + file + "'");
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.out.find(": reserved wins on [0x200000, 0x400000)"), std::string::npos) << plain.out;
+  EXPECT_EQ(RunBootmap("check --normalize default '" + file + "'").out, plain.out);
+  std::remove(file.c_str());
+}
+
+// An unknown --normalize value is a usage error: exit 2, the allowed values named.
+TEST(Check, NormalizeRejectsUnknownRule) {
+  auto r = RunBootmap("check --normalize bsd maps/real/qemu-7.2-q35-epyc-4g-seabios-e820.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("--normalize"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("linux"), std::string::npos) << r.err;
+}
+
 // Usage errors exit 2 as well.
 TEST(Check, UsageErrors) {
   EXPECT_EQ(RunBootmap("check").exit_code, 2);
