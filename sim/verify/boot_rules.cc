@@ -85,16 +85,16 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
   }
 }
 
-void CheckRamReachable(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, Findings* out) {
+void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions, Findings* out) {
   std::vector<Iv> ram, mapped;
   for (const map::Region& g : regions)
     if (IsAllocatable(g.kind)) ram.push_back({g.base, g.end()});
-  for (const Leaf& r : runs) mapped.push_back({r.pa, U128(r.pa) + r.size});
+  for (const Expected& e : expected) mapped.push_back({e.pa, U128(e.pa) + e.size});
   const std::vector<Iv> missing = Minus(Union(ram, {}), Union(std::move(mapped), {}));
   if (missing.empty()) return;
   Finding f{Code::kRamUnmapped, 0, 0, uint64_t(missing.front().lo)};
   f.text = map::HumanSize(Bytes(missing)) + " of allocatable RAM in " + std::to_string(missing.size()) +
-           " ranges is not mapped anywhere (first pa " + Span(missing.front().lo, missing.front().hi) + ")";
+           " ranges is mapped by no window (first pa " + Span(missing.front().lo, missing.front().hi) + ")";
   out->Add(std::move(f));
 }
 

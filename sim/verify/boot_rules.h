@@ -18,7 +18,8 @@ void CheckTransitionRoles(const std::vector<Leaf>& runs, const std::vector<Trans
 // type its attributes allow (UEFI 2.10 7.2.3; 8.4 SetVirtualAddressMap not modelled).
 void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, Findings* out);
 
-// Allocatable RAM (usable, boot services) is the target of some mapping.
-void CheckRamReachable(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, Findings* out);
+// Allocatable RAM (usable, boot services) is the target of some expected mapping: a layout
+// that leaves RAM out is incomplete. (Tables that miss an expected byte are `unmapped`.)
+void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions, Findings* out);
 
 }  // namespace bootmap::verify

@@ -22,6 +22,7 @@ struct CoreBuild {
   std::unique_ptr<emu::PhysMem> mem;
   core::host::BuildResult build;
   Input in;
+  std::vector<Expected> spec;
 
   explicit CoreBuild(const std::string& file = "maps/real/qemu-7.2-q35-epyc-4g-ovmf-efi.json") {
     const char* root = std::getenv("BOOTMAP_ROOT");
@@ -34,13 +35,14 @@ struct CoreBuild {
     build = core::host::BuildTables(map, {}, mem.get());
     EXPECT_TRUE(build.ok) << build.error;
     in = FromBuild(map, build, mem.get());
+    spec = Verify(in).spec;  // the specification, before any mutation
   }
   // The first expected va of window `name`.
   const Expected& First(const std::string& name) const {
-    for (const Expected& e : in.expected)
+    for (const Expected& e : spec)
       if (in.windows[e.window] == name) return e;
     ADD_FAILURE() << "no window " << name;
-    return in.expected.front();
+    return spec.front();
   }
   // Where the leaf (or the entry at `level`, counted from the leaf up) for va lives.
   uint64_t EntryPa(uint64_t va, int up = 0) const {

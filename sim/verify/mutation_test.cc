@@ -295,7 +295,7 @@ TEST(Mutation, TransitionIdentityPasses) {
   World w;
   w.in.windows.push_back("transition");
   w.in.expected.push_back(testing::Map(2 * kMiB, 2 * kMiB, 0x1000, false, false, MemType::kWB, kGiB, 4));
-  w.in.transition = {{2 * kMiB, 0x1000}};
+  w.in.transition = {{2 * kMiB, 0x1000, RangeRole::kCode}};
   w.Build();
   EXPECT_TRUE(w.Check().verified) << Dump(w.Check());
   // Old tables that map the range elsewhere: broken.

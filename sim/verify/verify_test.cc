@@ -65,6 +65,8 @@ TEST(Verify, CorrectFiveLevelAndEptVerify) {
 TEST(Verify, MinimalLeavesAreGreedy) {
   World w;
   w.in.expected = {testing::Map(kDirect + 4 * kGiB + 0x1000, 4 * kGiB + 0x1000, 2 * kGiB - 0x1000, true, true, MemType::kWB, kGiB, 1)};
+  // All allocatable RAM is mapped; the tables live in loader memory at 16 MiB.
+  w.in.regions = {{16 * kMiB, 16 * kMiB, RegionKind::kLoader}, {4 * kGiB + 0x1000, 2 * kGiB - 0x1000, RegionKind::kUsable}};
   w.cuts.clear();
   w.in.map.mtrr.reset();
   w.Build();
@@ -83,6 +85,8 @@ TEST(Verify, MinimalRespectsCapsAndOffsets) {
   w.in.map.mtrr.reset();
   w.in.expected = {testing::Map(kDirect, 4 * kGiB + 0x1000, 4 * kMiB, true, true, MemType::kWB, kGiB, 1),
                    testing::Map(kDirect + kGiB, 5 * kGiB, 4 * kMiB, true, true, MemType::kWB, 0x1000, 1)};
+  w.in.regions = {{16 * kMiB, 16 * kMiB, RegionKind::kLoader}, {4 * kGiB + 0x1000, 4 * kMiB, RegionKind::kUsable},
+                  {5 * kGiB, 4 * kMiB, RegionKind::kUsable}};
   w.Build();
   Report r = w.Check();
   EXPECT_EQ(r.minimal_leaves, (std::array<uint64_t, 3>{2048, 0, 0}));
