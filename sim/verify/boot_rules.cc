@@ -85,10 +85,12 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
   }
 }
 
-void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions, Findings* out) {
+void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions,
+                       uint8_t maxphyaddr, Findings* out) {
+  const U128 top = U128{1} << std::min<int>(maxphyaddr, 52);
   std::vector<Iv> ram, mapped;
   for (const map::Region& g : regions)
-    if (IsAllocatable(g.kind)) ram.push_back({g.base, g.end()});
+    if (IsAllocatable(g.kind) && g.base < top) ram.push_back({g.base, std::min(g.end(), top)});
   for (const Expected& e : expected) mapped.push_back({e.pa, U128(e.pa) + e.size});
   const std::vector<Iv> missing = Minus(Union(ram, {}), Union(std::move(mapped), {}));
   if (missing.empty()) return;

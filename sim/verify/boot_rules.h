@@ -20,6 +20,8 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
 
 // Allocatable RAM (usable, boot services) is the target of some expected mapping: a layout
 // that leaves RAM out is incomplete. (Tables that miss an expected byte are `unmapped`.)
-void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions, Findings* out);
+// RAM at or above 2^MAXPHYADDR cannot be mapped by anyone and is not asked for.
+void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions,
+                       uint8_t maxphyaddr, Findings* out);
 
 }  // namespace bootmap::verify

@@ -286,7 +286,7 @@ void Verifier::CheckBootSafety() {
     CheckTransitionRoles(runs_, transition_, in_.cpu.efer_nxe, &findings_);
     CheckEfiRuntime(runs_, in_.regions, &findings_);
   }
-  CheckRamReachable(expected_, in_.regions, &findings_);
+  CheckRamReachable(expected_, in_.regions, in_.map.cpu.maxphyaddr, &findings_);
 }
 
 bool Verifier::PrepareExpected() {

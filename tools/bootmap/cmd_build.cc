@@ -112,7 +112,7 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = rc;
       return;
     }
-    if (!assumed.empty()) std::cerr << "bootmap: assumed: " << assumed << "\n";
+
     emu::PhysMem mem(m.cpu.maxphyaddr);
     core::host::BuildResult r = core::host::BuildTables(m, o, &mem);
     if (!r.built) {
@@ -120,7 +120,8 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = r.bad_input ? kExitBadInput : kExitFound;
       return;
     }
-    const std::string report = Report(r, opts->map_file, o.seed);
+    const std::string report =
+        (assumed.empty() ? "" : "assumed: " + assumed + "\n") + Report(r, opts->map_file, o.seed);
     if (!opts->image.empty()) {
       const std::string bytes = core::host::EncodeTablesCore(r.table_frames, mem);
       std::ofstream out(opts->image, std::ios::binary | std::ios::trunc);

@@ -37,7 +37,7 @@ int Run(const Args& a) {
   if (a.la57 && !host.paging) host.paging = core::Paging::kX86Level5;
   map::MemoryMap m;
   std::string assumed;
-  if (int rc = LoadMapWithLoader(a.map_file, a.loader, &m, &assumed, false); rc != kExitOk) return rc;
+  if (int rc = LoadMapWithLoader(a.map_file, a.loader, &m, &assumed); rc != kExitOk) return rc;
 
   // The tables under test.
   emu::PhysMem mem(52);
@@ -77,6 +77,7 @@ int Run(const Args& a) {
     j["paging"] = PagingArg(plan.paging);
     j["root"] = Hex(root);
     AddReportJson(r, &j);
+    if (!assumed.empty()) j["assumptions"].insert(j["assumptions"].begin(), assumed);
     std::cout << j.dump(2) << "\n";
   } else {
     std::ostringstream o;
@@ -86,6 +87,8 @@ int Run(const Args& a) {
       << r.minimal_leaves[0] << ", 2M " << r.minimal_leaves[1] << ", 1G " << r.minimal_leaves[2] << "); table pages "
       << r.table_pages << " (minimum " << r.minimal_table_pages << "); " << r.runs << " runs, " << r.walks
       << " spot walks\n";
+    if (!assumed.empty()) o << "assumed: " << assumed << "\n";
+    for (const std::string& x : r.assumptions) o << "assumed: " << x << "\n";
     o << VerdictText(r);
     std::cout << o.str();
   }
@@ -105,7 +108,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--pat", a->pat, "IA32_PAT the tables assume (default: power-on 0x0007040600070406; "
                                   "bootmap's builder: 0x0407050600070106)");
   app.add_option("--seed", a->seed, "automatic offsets as the loader chose them");
-  app.add_option("--loader", a->loader, "loader footprint BASE:SIZE the tables must keep (none by default)");
+  app.add_option("--loader", a->loader, kLoaderHelp);
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
   app.add_flag("--json", a->json, "one JSON object");
   app.callback([a, exit_code] { *exit_code = Run(*a); });

@@ -88,7 +88,8 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
 int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* m,
                       std::string* assumed, bool assume_default) {
   std::optional<map::LoaderFootprint> given;
-  if (!loader.empty()) {
+  if (loader == "none") assume_default = false;
+  else if (!loader.empty()) {
     const size_t colon = loader.find(':');
     map::LoaderFootprint f;
     std::string why;
@@ -159,6 +160,7 @@ void AddReportJson(const verify::Report& r, nlohmann::ordered_json* out) {
   for (int c = 0; c < verify::kCodeCount; ++c)
     if (r.assumed_by_code[c]) assumed[std::string(verify::CodeName(verify::Code(c)))] = r.assumed_by_code[c];
   j["assumed_by_code"] = assumed;
+  j["assumptions"] = r.assumptions;
   j["table_pages"] = r.table_pages;
   j["minimal_table_pages"] = r.minimal_table_pages;
   j["table_bytes"] = r.table_pages * 4096;

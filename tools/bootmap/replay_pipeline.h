@@ -61,7 +61,7 @@ int LoadReplayInput(const std::string& map_file, const std::string& paging, map:
 int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* map,
                       std::string* assumed, bool assume_default = true);
 inline constexpr const char* kLoaderHelp =
-    "loader footprint BASE:SIZE (code, data, stack); default when the map names no used ranges: "
+    "loader footprint BASE:SIZE (code, data, stack), or none; default when the map names no used ranges: "
     "2 MiB of usable RAM at or above 1 MiB";
 
 using map::Hex;
