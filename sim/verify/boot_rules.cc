@@ -62,10 +62,12 @@ void CheckTransitionRoles(const std::vector<Leaf>& runs, const std::vector<Trans
   }
 }
 
-void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, Findings* out) {
+void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, uint8_t maxphyaddr,
+                     Findings* out) {
+  const U128 top = U128{1} << std::min<int>(maxphyaddr, 52);
   for (const map::Region& g : regions) {
-    if (!RuntimeRegion(g)) continue;
-    const U128 lo = g.base, hi = g.end();
+    if (!RuntimeRegion(g) || g.base >= top) continue;
+    const U128 lo = g.base, hi = std::min(g.end(), top);
     std::vector<Iv> identity;
     ForRunsIn(runs, lo, hi, [&](const Leaf& r, U128 a, U128 b) {
       if (r.pa != r.va) return;

@@ -16,7 +16,9 @@ void CheckTransitionRoles(const std::vector<Leaf>& runs, const std::vector<Trans
 
 // Every region carrying EFI_MEMORY_RUNTIME, and runtime code/data, identity-mapped with a
 // type its attributes allow (UEFI 2.10 7.2.3; 8.4 SetVirtualAddressMap not modelled).
-void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, Findings* out);
+// Parts at or above 2^MAXPHYADDR cannot be mapped and are not asked for.
+void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Region>& regions, uint8_t maxphyaddr,
+                     Findings* out);
 
 // Allocatable RAM (usable, boot services) is the target of some expected mapping: a layout
 // that leaves RAM out is incomplete. (Tables that miss an expected byte are `unmapped`.)

@@ -112,10 +112,11 @@ std::map<std::string, U128> PerWindow(const std::vector<Iv>& v, WindowAt&& windo
 }  // namespace
 
 std::vector<std::string> PlanVersusSpec(const core::host::BuildResult& b, const Report& r) {
-  auto same = [](const core::MapRequest& q, const Expected& e) {
+  const bool ept = core::IsEpt(b.paging);  // EPT entries have no G or U/S (SDM Vol. 3C 29.3.2)
+  auto same = [ept](const core::MapRequest& q, const Expected& e) {
     auto norm = [](MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; };
-    return q.pa - q.va == e.pa - e.va && q.writable == e.writable && q.user == e.user && q.nx == e.nx &&
-           q.global == e.global && norm(q.type) == norm(e.type);
+    return q.pa - q.va == e.pa - e.va && q.writable == e.writable && (ept || q.user == e.user) && q.nx == e.nx &&
+           (ept || q.global == e.global) && norm(q.type) == norm(e.type);
   };
   std::vector<Iv> planned, specified, agree;
   for (const Expected& e : r.spec) specified.push_back({e.va, U128(e.va) + e.size});

@@ -93,7 +93,7 @@ std::vector<PhysSeg> PhysSegments(const Input& in) {
     if (ri < in.regions.size() && in.regions[ri].base <= s.base) {
       s.hole = false;
       s.kind = in.regions[ri].kind;
-      s.ram = IsRamLike(s.kind);
+      s.ram = IsRamLike(s.kind) || s.kind == RegionKind::kSoftReserved;  // DRAM set aside (UEFI 2.10 7.2.3 SP)
       attrs = in.regions[ri].efi_attributes;
     }
     if (in.map.framebuffer) {
@@ -284,7 +284,7 @@ void Verifier::DeriveExpectation() {
 void Verifier::CheckBootSafety() {
   if (!ept_) {
     CheckTransitionRoles(runs_, transition_, in_.cpu.efer_nxe, &findings_);
-    CheckEfiRuntime(runs_, in_.regions, &findings_);
+    CheckEfiRuntime(runs_, in_.regions, in_.map.cpu.maxphyaddr, &findings_);
   }
   CheckRamReachable(expected_, in_.regions, in_.map.cpu.maxphyaddr, &findings_);
 }
@@ -661,7 +661,9 @@ void Verifier::CheckTransition() {
     }
   }
   for (const map::Region& r : in_.regions)
-    if (r.kind == RegionKind::kRuntimeCode || r.kind == RegionKind::kRuntimeData) needed.push_back({r.base, r.end()});
+    if (r.kind == RegionKind::kRuntimeCode || r.kind == RegionKind::kRuntimeData ||
+        (r.efi_attributes & map::efi_attr::kRuntime))
+      needed.push_back({r.base, r.end()});
   if (in_.map.framebuffer) needed.push_back({in_.map.framebuffer->base, U128(in_.map.framebuffer->base) + in_.map.framebuffer->size});
   needed = Union(std::move(needed), {});
   std::vector<Iv> identity;
