@@ -177,8 +177,9 @@ class Emitter {
 
   void Emit(const MapRequest& r) {
     if (count_ > 0 && Extends(r)) {
-      const uint64_t end = Max(last_.va + last_.size, r.va + r.size);
-      last_.size = end - last_.va;
+      // Last bytes, not ends: a run may end at 2^64 (a window up to the top of the space).
+      const uint64_t last = Max(last_.va + (last_.size - 1), r.va + (r.size - 1));
+      last_.size = last - last_.va + 1;
       if (count_ <= out_->capacity) out_->requests[count_ - 1] = last_;
       return;
     }

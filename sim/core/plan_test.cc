@@ -308,3 +308,27 @@ TEST(Plan, InvalidWindow) {
 
 }  // namespace
 }  // namespace bootmap::core
+
+namespace bootmap::core {
+namespace {
+
+// A window that reaches the top of the 64-bit space keeps all of it when adjacent pieces
+// merge (fuzz/known: limine's hhdm on a MAXPHYADDR-47 map was cut to its first 4 GiB).
+TEST(Plan, RunEndingAtTopOfAddressSpaceMerges) {
+  const std::vector<RegionInfo> regions = {{0, 4 * kGiB, RegionKind::kUsable},
+                                           {4 * kGiB, (uint64_t{1} << 47) - 4 * kGiB, RegionKind::kAcpiNvs}};
+  PlanInput in = WithRam(&regions, 47);
+  Window w;
+  w.kinds = kAllKinds;
+  w.placement = Placement::kOffset;
+  w.base = 0xffff'8000'0000'0000ull;
+  w.type_rule = TypeRule::kFixed;
+  const Planned p = RunPlan(in, {w});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 1u);
+  EXPECT_EQ(p.requests[0].va, 0xffff'8000'0000'0000ull);
+  EXPECT_EQ(p.requests[0].size, uint64_t{1} << 47);  // to va 2^64, hand-computed
+}
+
+}  // namespace
+}  // namespace bootmap::core
