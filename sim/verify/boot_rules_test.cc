@@ -82,8 +82,9 @@ TEST(BootRules, SmallestCapWinsInEitherOrder) {
     w.Build();  // the test writer takes each expectation's own cap: 4 KiB pages here anyway
     const Report r = w.Check();
     EXPECT_TRUE(r.verified) << Dump(r);
-    for (const Expected& e : r.spec)
+    for (const Expected& e : r.spec) {
       if (e.va == kDirect) EXPECT_EQ(e.max_page, 0x1000u) << small_first;
+    }
   }
 }
 
