@@ -83,7 +83,9 @@ TEST(BootRules, SmallestCapWinsInEitherOrder) {
     const Report r = w.Check();
     EXPECT_TRUE(r.verified) << Dump(r);
     for (const Expected& e : r.spec) {
-      if (e.va == kDirect) EXPECT_EQ(e.max_page, 0x1000u) << small_first;
+      if (e.va == kDirect) {
+        EXPECT_EQ(e.max_page, 0x1000u) << small_first;
+      }
     }
   }
 }
