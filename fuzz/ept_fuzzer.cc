@@ -109,9 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (r.size == 0 || r.size % r.page_size != 0) std::abort();
     if (i > 0 && e.runs[i - 1].gpa + (e.runs[i - 1].size - 1) >= r.gpa) std::abort();
   }
-  if (follow_shared) return 0;  // shared subtables walked again repeat gpa ranges
-
-  const bool complete = e.shared_tables == 0 && e.self_references == 0;
+  // Every path from the root is a distinct gpa: followed shared tables are enumerated too.
+  const bool complete = follow_shared || (e.shared_tables == 0 && e.self_references == 0);
   fuzz::CheckRunBoundaries(
       e.runs, tb.probes, [](const emu::EptRun& r) { return r.gpa; },
       [&](uint64_t address) { Check(mem, s, e.runs, complete, address); });

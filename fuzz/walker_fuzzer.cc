@@ -127,10 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (!emu::IsCanonical(r.va + (r.size - 1), cpu.cr4_la57)) std::abort();
     if (i > 0 && e.runs[i - 1].va + (e.runs[i - 1].size - 1) >= r.va) std::abort();
   }
-  // Shared subtables walked again may repeat a va range: only then are runs not disjoint.
-  if (follow_shared) return 0;
-
-  const bool complete = e.shared_tables == 0 && e.self_references == 0;
+  // Every path from the root is a distinct va, so followed shared subtables (and
+  // self-references, one level lower each time) are enumerated like any other table.
+  const bool complete = follow_shared || (e.shared_tables == 0 && e.self_references == 0);
   fuzz::CheckRunBoundaries(
       e.runs, tb.probes, [](const emu::Run& r) { return r.va; },
       [&](uint64_t address) { Check(mem, cpu, e.runs, complete, address); });
