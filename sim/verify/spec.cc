@@ -20,13 +20,7 @@ struct Selected {
   MemType by_kind = MemType::kUC;
 };
 
-// The type a region's kind implies (maps/SCHEMA.md): RAM and soft-reserved DRAM write-back,
-// or the strongest cacheability their EFI attributes allow (UEFI 2.10 7.2.3); else UC.
-MemType KindType(const map::Region& r) {
-  const bool dram = IsRamLike(r.kind) || r.kind == RegionKind::kSoftReserved;
-  if (!dram) return MemType::kUC;
-  return r.efi_attributes != 0 ? map::EfiCacheability(r.efi_attributes) : MemType::kWB;
-}
+MemType KindType(const map::Region& r) { return ImpliedType(r.kind, r.efi_attributes); }
 
 bool Selects(const WindowSpec& w, const map::Region& r) {
   const uint32_t bit = uint32_t{1} << uint32_t(r.kind);
@@ -130,6 +124,13 @@ Clip WindowClip(const WindowSpec& w, const map::MemoryMap& m, Format f) {
 uint64_t SlotOf(Format f, uint64_t va) { return (va >> SlotShift(f)) & 511; }
 
 }  // namespace
+
+bool IsDram(RegionKind kind) { return IsRamLike(kind) || kind == RegionKind::kSoftReserved; }
+
+MemType ImpliedType(RegionKind kind, uint64_t efi_attributes) {
+  if (!IsDram(kind)) return MemType::kUC;
+  return efi_attributes != 0 ? map::EfiCacheability(efi_attributes) : MemType::kWB;
+}
 
 std::vector<TransitionRange> TransitionOf(const map::MemoryMap& m, const LayoutSpec& layout) {
   if (layout.transition) return *layout.transition;

@@ -64,6 +64,12 @@ struct Spec {
   std::vector<SpecProblem> problems;
 };
 
+// The verifier's one model of region types (maps/SCHEMA.md): RAM and soft-reserved DRAM
+// (UEFI 2.10 7.2.3 SP) write-back, or the strongest cacheability their EFI attributes allow
+// (UEFI 2.10 7.2.3; UC if they name none); anything else UC.
+bool IsDram(RegionKind kind);
+MemType ImpliedType(RegionKind kind, uint64_t efi_attributes);
+
 // Transition ranges: the layout's, else the map's used ranges below 4 GiB.
 std::vector<TransitionRange> TransitionOf(const map::MemoryMap& map, const LayoutSpec& layout);
 
