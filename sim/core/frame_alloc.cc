@@ -17,6 +17,7 @@ bool RegionFrameAllocator::NextRun(uint64_t from, uint64_t* lo_out, uint64_t* hi
   for (size_t r = 0; r < policy_.region_count; ++r) {
     const RegionInfo& region = policy_.regions[r];
     if (!IsAllocatable(region.kind)) continue;
+    if (policy_.firmware_live && region.kind != RegionKind::kUsable) continue;  // UEFI 2.10 7.4
     uint64_t hi = FrameEnd(region.base, region.size);
     if (policy_.ceiling != 0 && hi > (policy_.ceiling & ~kFrameMask)) hi = policy_.ceiling & ~kFrameMask;
     uint64_t lo = from;

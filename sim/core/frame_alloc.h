@@ -17,6 +17,7 @@ struct FramePolicy {
   size_t exclude_count = 0;
   uint64_t floor = uint64_t{1} << 20;   // legacy low memory stays untouched
   uint64_t ceiling = 0;                 // 0: none; else frames end at or below it
+  bool firmware_live = false;           // before ExitBootServices: conventional memory only
 };
 
 class RegionFrameAllocator {

@@ -335,7 +335,7 @@ class Reader {
   }
 
   bool Document(const Json& doc, MemoryMap* m) {
-    if (!Object(doc, "", {"format", "name", "origin", "cpu", "e820", "efi", "mtrr", "framebuffer", "used", "layout"}))
+    if (!Object(doc, "", {"format", "name", "origin", "cpu", "e820", "efi", "mtrr", "framebuffer", "used", "stage", "layout"}))
       return false;
     std::string format;
     if (!String(doc, "", "format", true, &format)) return false;
@@ -358,6 +358,13 @@ class Reader {
       m->framebuffer = fb;
     }
     if (const Json* u = Member(doc, "", "used", false); u && !Used(*u, &m->used)) return false;
+    std::string stage;
+    if (!String(doc, "", "stage", false, &stage)) return false;
+    if (!stage.empty()) {
+      const std::optional<map::Stage> s = map::StageFromName(stage);
+      if (!s) return Fail("/stage", "expected \"after-exit-boot-services\" or \"before-exit-boot-services\", got \"" + stage + "\"");
+      m->stage = *s;
+    }
     if (const Json* l = Member(doc, "", "layout", false)) {
       if (!l->is_object()) return Fail("/layout", "expected an object, got " + Describe(*l));
       m->layout_json = l->dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -511,6 +518,7 @@ std::string SaveMap(const MemoryMap& m) {
     }
     o << "\n  ]";
   }
+  if (m.stage != map::Stage::kAfterExitBootServices) o << ",\n  \"stage\": \"" << map::StageName(m.stage) << "\"";
   if (!m.layout_json.empty()) {
     Json layout = Json::parse(m.layout_json, nullptr, false);
     if (!layout.is_discarded()) {

@@ -46,6 +46,7 @@ TEST(MapJson, LoadsEverySection) {
              "variable": [{"base": "0x0", "mask": "0xff80000000", "type": "WB"}]},
     "framebuffer": {"base": "0x80000000", "size": "0x300000"},
     "used": [{"name": "kernel", "base": "0x1000000", "size": "0x200000"}],
+    "stage": "before-exit-boot-services",
     "layout": {"profile": "linux"}})");
   EXPECT_EQ(m.cpu.vendor, map::CpuVendor::kAmd);
   EXPECT_EQ(m.cpu.maxphyaddr, 40);
@@ -62,6 +63,7 @@ TEST(MapJson, LoadsEverySection) {
   EXPECT_EQ(m.framebuffer->size, 0x300000u);
   EXPECT_EQ(m.used[0].name, "kernel");
   EXPECT_EQ(m.layout_json, R"({"profile":"linux"})");
+  EXPECT_EQ(m.stage, map::Stage::kBeforeExitBootServices);
   // Saving and loading again gives the same model.
   EXPECT_EQ(LoadOk(SaveMap(m)), m);
 }
@@ -132,6 +134,8 @@ TEST(MapJson, ErrorMessages) {
        "x.json:/mtrr/fixed/0: fixed-range MTRR bounds must fall on the fixed-range granularity (64 KiB below 0x80000, 16 KiB below 0xC0000, 4 KiB below 0x100000)"},
       {WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "used": [{"base": "0x0", "size": "0x1000"}])"),
        R"(x.json:/used/0: missing field "name")"},
+      {WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "stage": "boot")"),
+       R"(x.json:/stage: expected "after-exit-boot-services" or "before-exit-boot-services", got "boot")"},
       {WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "layout": [])"),
        "x.json:/layout: expected an object, got an array"},
       {WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "framebufer": {})"),

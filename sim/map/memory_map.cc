@@ -133,6 +133,18 @@ std::optional<RangeRole> RangeRoleFromName(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::array<std::string_view, 2> kStageNames = {"after-exit-boot-services", "before-exit-boot-services"};
+}  // namespace
+
+std::string_view StageName(Stage s) { return kStageNames[static_cast<size_t>(s) & 1]; }
+
+std::optional<Stage> StageFromName(std::string_view name) {
+  for (size_t i = 0; i < kStageNames.size(); ++i)
+    if (kStageNames[i] == name) return Stage(i);
+  return std::nullopt;
+}
+
 // Linux arch/x86/kernel/e820.c treats every type it does not know as reserved.
 RegionKind KindOfE820(uint32_t type) {
   switch (type) {

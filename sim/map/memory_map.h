@@ -130,6 +130,11 @@ struct UsedRange {
   bool operator==(const UsedRange&) const = default;
 };
 
+// When the tables are built: before ExitBootServices firmware still lives in its boot-services
+// and loader memory (its own page tables among them), so only conventional memory is free
+// (UEFI 2.10 7.4 ExitBootServices).
+enum class Stage : uint8_t { kAfterExitBootServices, kBeforeExitBootServices };
+
 struct MemoryMap {
   std::string name;
   std::string origin;
@@ -139,6 +144,7 @@ struct MemoryMap {
   std::optional<Mtrrs> mtrr;
   std::optional<Framebuffer> framebuffer;
   std::vector<UsedRange> used;
+  Stage stage = Stage::kAfterExitBootServices;
   std::string layout_json;  // the "layout" member as canonical JSON text; empty if absent
   bool operator==(const MemoryMap&) const = default;
 };
@@ -155,6 +161,8 @@ std::optional<MemType> MemTypeFromName(std::string_view name);
 std::string_view RegionKindName(RegionKind k);  // "usable", "boot-services", ...
 std::string_view RangeRoleName(RangeRole r);    // "data", "code", "stack", "boot-info"
 std::optional<RangeRole> RangeRoleFromName(std::string_view name);
+std::string_view StageName(Stage s);  // "after-exit-boot-services", "before-exit-boot-services"
+std::optional<Stage> StageFromName(std::string_view name);
 
 // The kernel's view of a region (after ExitBootServices), see maps/SCHEMA.md.
 RegionKind KindOfE820(uint32_t type);

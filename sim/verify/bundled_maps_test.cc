@@ -43,7 +43,7 @@ std::string Codes(const Report& r) {
 constexpr Code kBuilderFaults[] = {Code::kUnmapped,        Code::kWrongPa,          Code::kUnexpected,
                                    Code::kWrongWritable,   Code::kWrongUser,        Code::kWrongExec,
                                    Code::kWrongMemType,    Code::kReservedBits,     Code::kTableOutsideRam,
-                                   Code::kTableOverlapsUsed, Code::kTableOverlapsFramebuffer, Code::kTableShared,
+                                   Code::kTableOverlapsUsed, Code::kTableOverlapsFramebuffer, Code::kTableOnFirmwareMemory, Code::kTableShared,
                                    Code::kTableUnreported, Code::kLeavesNotMinimal, Code::kTablesNotMinimal,
                                    Code::kSpotWalkMismatch, Code::kEnumerationFailed};
 

@@ -26,6 +26,7 @@ enum class Code : uint8_t {
   kTableOverlapsUsed,       // inside a used range (kernel, boot info, ...)
   kTableOverlapsFramebuffer,
   kTableOverlapsTransition, // inside a range live across the switch (loader code, stack, ...)
+  kTableOnFirmwareMemory,   // before ExitBootServices: in boot-services or loader memory firmware still uses
   kTableShared,             // one frame reached twice (shared subtable or self-reference)
   kTableUnreported,         // not marked as page tables in the output memory map
   // Layout.

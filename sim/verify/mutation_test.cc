@@ -219,6 +219,34 @@ TEST(Mutation, TableInUsedRange) {
   ExpectOnly(w.Check(), Code::kTableOverlapsUsed);
 }
 
+// Tables in boot-services memory: fine after ExitBootServices; before it, firmware still uses
+// that memory: table-on-firmware-memory, once per frame (UEFI 2.10 7.4).
+TEST(Mutation, TablesOnBootServicesBeforeExitBootServices) {
+  World w = Built();
+  // [16 MiB, 32 MiB) becomes boot-services data: every table frame (from kFirstFrame) lies in it.
+  std::vector<map::Region> regions;
+  for (const map::Region& r : w.in.regions) {
+    if (r.base != kMiB) {
+      regions.push_back(r);
+      continue;
+    }
+    map::Region low = r, bs = r, high = r;
+    low.size = kFirstFrame - kMiB;
+    bs.base = kFirstFrame;
+    bs.size = 16 * kMiB;
+    bs.kind = RegionKind::kBootServices;
+    high.base = kFirstFrame + 16 * kMiB;
+    high.size = r.end() - high.base;
+    regions.insert(regions.end(), {low, bs, high});
+  }
+  w.in.regions = regions;
+  const Report after = w.Check();
+  EXPECT_TRUE(after.verified) << Dump(after);
+  ASSERT_GT(after.table_pages, 1u);
+  w.in.map.stage = map::Stage::kBeforeExitBootServices;
+  ExpectOnly(w.Check(), Code::kTableOnFirmwareMemory, after.table_pages);
+}
+
 // A table frame inside the framebuffer: table-overlaps-framebuffer.
 TEST(Mutation, TableInFramebuffer) {
   World w = Built();

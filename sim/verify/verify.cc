@@ -42,14 +42,6 @@ struct PhysSeg {
   bool mtrr_conflict = false;
 };
 
-// The type a region's kind implies: RAM WB, or with EFI attributes the strongest they
-// allow (UC if they name none), the framebuffer WC, anything else UC (maps/SCHEMA.md;
-// UEFI 2.10 7.2.3 attributes).
-MemType Implied(const PhysSeg& s, uint64_t efi_attributes) {
-  if (s.fb) return MemType::kWC;
-  if (!s.ram) return MemType::kUC;
-  return efi_attributes != 0 ? map::EfiCacheability(efi_attributes) : MemType::kWB;
-}
 
 // MTRR cut points: fixed-range edges, 1 MiB, and each variable range's edges (contiguous
 // masks; SDM Vol. 3A 12.11.3 recommends them). Types come from the emulator's MtrrTypeAt.
@@ -93,14 +85,14 @@ std::vector<PhysSeg> PhysSegments(const Input& in) {
     if (ri < in.regions.size() && in.regions[ri].base <= s.base) {
       s.hole = false;
       s.kind = in.regions[ri].kind;
-      s.ram = IsRamLike(s.kind) || s.kind == RegionKind::kSoftReserved;  // DRAM set aside (UEFI 2.10 7.2.3 SP)
+      s.ram = IsDram(s.kind);
       attrs = in.regions[ri].efi_attributes;
     }
     if (in.map.framebuffer) {
       const auto& f = *in.map.framebuffer;
       s.fb = s.base >= f.base && s.base - f.base < f.size;
     }
-    s.implied = Implied(s, attrs);
+    s.implied = s.fb ? MemType::kWC : ImpliedType(s.kind, attrs);  // the framebuffer WC
     if (in.map.mtrr) {
       const emu::MtrrType t = emu::MtrrTypeAt(*in.map.mtrr, s.base, in.map.cpu.maxphyaddr);
       s.mtrr = t.type;
@@ -552,6 +544,8 @@ void Verifier::CheckTables() {
       Finding x{Code::kTableOutsideRam, f, k4K, f};
       x.b = in_region ? uint64_t(kind) + 1 : 0;  // 0: a hole
       findings_.Add(x);
+    } else if (in_.map.stage == map::Stage::kBeforeExitBootServices && kind != RegionKind::kUsable) {
+      findings_.Add(Finding(Code::kTableOnFirmwareMemory, f, k4K, f, uint64_t(kind)));  // UEFI 2.10 7.4
     }
     for (size_t u = 0; u < in_.map.used.size(); ++u) {
       const map::UsedRange& used = in_.map.used[u];
@@ -903,6 +897,9 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
       return "table frame pa " + Hex(f.pa) + " lies in " +
              (f.b == 0 ? std::string("a hole") : std::string(map::RegionKindName(RegionKind(f.b - 1)))) +
              ", not usable RAM";
+    case Code::kTableOnFirmwareMemory:
+      return "table frame pa " + Hex(f.pa) + " lies in " + std::string(map::RegionKindName(RegionKind(f.a))) +
+             " memory, which firmware still uses before ExitBootServices";
     case Code::kTableOverlapsUsed: {
       const map::UsedRange& u = in.map.used[f.a];
       return "table frame pa " + Hex(f.pa) + " overlaps used range '" + u.name + "' " + Span(u.base, u.size);
@@ -936,7 +933,7 @@ void Verifier::Format(Report* r) {
     // Table codes coalesce consecutive frames: count frames.
     if (f.code == Code::kTableOutsideRam || f.code == Code::kTableOverlapsUsed ||
         f.code == Code::kTableOverlapsFramebuffer || f.code == Code::kTableOverlapsTransition ||
-        f.code == Code::kTableUnreported)
+        f.code == Code::kTableOnFirmwareMemory || f.code == Code::kTableUnreported)
       r->by_code[static_cast<int>(f.code)] += f.size / k4K - 1;
     if (r->violations.size() < opt_.max_listed) {
       const bool table = f.code >= Code::kTableOutsideRam && f.code <= Code::kTableUnreported;

@@ -315,6 +315,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   policy.region_count = regions.size();
   policy.exclude = exclude.data();
   policy.exclude_count = exclude.size();
+  policy.firmware_live = m.stage == map::Stage::kBeforeExitBootServices;
   // A table frame must be addressable by an entry: below 2^MAXPHYADDR (SDM Vol. 3A 4.5.4),
   // whatever the map says lies above it.
   const uint64_t phys_top = m.cpu.maxphyaddr >= 64 ? 0 : uint64_t{1} << m.cpu.maxphyaddr;

@@ -261,6 +261,30 @@ TEST(HostBuild, FramesOnlyInAllowedPlaces) {
   EXPECT_EQ(marked, r.table_frames.size() * 4096);
 }
 
+// Before ExitBootServices firmware still runs from boot-services and loader memory (its own
+// page tables live there): frames come from conventional memory only (UEFI 2.10 7.4).
+TEST(HostBuild, BeforeExitBootServicesFramesOnlyInConventionalMemory) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 40;
+  // Boot-services data first, where frames would otherwise start; loader data; conventional last.
+  m.efi = {{uint32_t(map::EfiType::kConventional), 0, 0x9f, 0, map::efi_attr::kWB},
+           {uint32_t(map::EfiType::kBootServicesData), kMiB, 0x800, 0, map::efi_attr::kWB},
+           {uint32_t(map::EfiType::kLoaderData), 9 * kMiB, 0x800, 0, map::efi_attr::kWB},
+           {uint32_t(map::EfiType::kConventional), 17 * kMiB, 0x7000, 0, map::efi_attr::kWB}};
+  for (map::Stage stage : {map::Stage::kAfterExitBootServices, map::Stage::kBeforeExitBootServices}) {
+    m.stage = stage;
+    emu::PhysMem mem(m.cpu.maxphyaddr);
+    BuildResult r = BuildWith(m, {}, &mem);
+    ASSERT_TRUE(r.ok) << r.error;
+    ASSERT_FALSE(r.table_frames.empty());
+    // After: the first frame is the first boot-services page; before: the first conventional one above 1 MiB.
+    EXPECT_EQ(r.table_frames.front(), stage == map::Stage::kAfterExitBootServices ? kMiB : 17 * kMiB);
+    if (stage == map::Stage::kBeforeExitBootServices) {
+      for (uint64_t f : r.table_frames) EXPECT_GE(f, 17 * kMiB) << std::hex << f;
+    }
+  }
+}
+
 // Table frames stay below 2^MAXPHYADDR even where a (hostile) map reports RAM above it:
 // with no usable RAM below, a clean error, not a frame nothing can address (found by
 // build_verify_fuzzer).
