@@ -8,6 +8,8 @@
 
 #include "sim/io/map_json.h"
 #include "sim/map/normalize.h"
+#include "sim/verify/codes.h"
+#include "tools/bootmap/render_svg.h"
 #include "tools/bootmap/run_for_test.h"
 
 namespace bootmap::cli {
@@ -208,6 +210,57 @@ TEST(Render, BadInputWritesNothing) {
     EXPECT_TRUE(testing::Slurp(out).empty()) << c.args;
   }
   EXPECT_EQ(RunBootmap(std::string("render ") + kQemu).exit_code, 2);  // no -o
+}
+
+// The drawing alone, on a report made by hand: a 16 MiB map with a used range at 2 MiB.
+struct Drawn {
+  map::MemoryMap memory;
+  ReplayResult result;
+  Drawn() {
+    memory.name = "hand <made> & \"quoted\"\x01";
+    memory.e820 = {{0, 16 << 20, map::e820::kUsable}};
+    memory.used = {{"kernel <image>", 2 << 20, 1 << 20, RangeRole::kCode}};
+    result.built = result.complete = true;
+    result.build.profile = "hand";
+  }
+  Parsed Render() const { return ParseXml(render::Svg("hand.json", memory, {&result})); }
+};
+
+void AddViolation(verify::Report* r, verify::Code c, uint64_t pa, uint64_t size, uint64_t counted) {
+  r->violations.push_back({c, 0, pa, "at " + HexOf(pa) + " <&>", size});
+  r->by_code[int(c)] += counted;
+  r->violation_count += counted;
+}
+
+// Table frames are drawn as runs over the used range; the two the verifier says overlap it carry
+// a table-overlaps-used mark at their address, and the legend counts them.
+TEST(RenderSvg, FramesOnUsedRangeMarked) {
+  Drawn d;
+  d.result.report.table_frames = {0x200000, 0x201000, 0x800000};
+  AddViolation(&d.result.report, verify::Code::kTableOverlapsUsed, 0x200000, 0x2000, 2);
+  const Parsed svg = d.Render();
+  ASSERT_TRUE(svg.ok) << svg.error;
+  EXPECT_EQ(Attrs(svg, "table-frames", "data-base"), (std::multiset<std::string>{"0x200000", "0x800000"}));
+  EXPECT_EQ(Attrs(svg, "used", "data-base"), std::multiset<std::string>{"0x200000"});
+  EXPECT_EQ(Attrs(svg, "violation", "data-pa"), std::multiset<std::string>{"0x200000"});
+  EXPECT_EQ(Attrs(svg, "violation", "data-code"), std::multiset<std::string>{"table-overlaps-used"});
+  EXPECT_EQ(Attrs(svg, "legend-code", "data-count"), std::multiset<std::string>{"2"});
+  EXPECT_NE(svg.text.find("hand <made> & \"quoted\"?"), std::string::npos);  // escaped, control char replaced
+  EXPECT_EQ(svg.text.find("more not drawn"), std::string::npos);
+}
+
+// Past render::kMaxMarks listed violations, the rest are counted in the legend, not drawn.
+TEST(RenderSvg, MarksCapped) {
+  Drawn d;
+  for (uint64_t i = 0; i < render::kMaxMarks; ++i)
+    AddViolation(&d.result.report, verify::Code::kCacheableNonRam, 0x1000 * i, 0x1000, 1);
+  d.result.report.by_code[int(verify::Code::kCacheableNonRam)] += 5000;  // counted, not listed
+  d.result.report.violation_count += 5000;
+  const Parsed svg = d.Render();
+  ASSERT_TRUE(svg.ok) << svg.error;
+  EXPECT_EQ(Attrs(svg, "violation", "data-code").size(), render::kMaxMarks);
+  EXPECT_NE(svg.text.find("5000 more not drawn"), std::string::npos);
+  EXPECT_EQ(Attrs(svg, "legend-code", "data-count"), std::multiset<std::string>{std::to_string(render::kMaxMarks + 5000)});
 }
 
 }  // namespace
