@@ -164,7 +164,8 @@ double DrawViolationLegend(const ReplayResult& r, double x, double y, std::ostre
   for (uint64_t n : rep.assumed_by_code) assumed += n;
   if (assumed) {
     o << "<text x=\"" << x << "\" y=\"" << Num(y + 10) << "\" fill=\"#555\">" << assumed
-      << " findings rest on an assumption (no MTRRs given) and are not counted or drawn</text>\n";
+      << (assumed == 1 ? " finding rests" : " findings rest")
+      << " on an assumption (no MTRRs given): not counted, not drawn</text>\n";
     y += 14;
   }
   o << "</g>\n";
