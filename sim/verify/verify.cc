@@ -937,7 +937,7 @@ void Verifier::Format(Report* r) {
       r->by_code[static_cast<int>(f.code)] += f.size / k4K - 1;
     if (r->violations.size() < opt_.max_listed) {
       const bool table = f.code >= Code::kTableOutsideRam && f.code <= Code::kTableUnreported;
-      r->violations.push_back({f.code, table ? 0 : f.va, f.pa, Message(in_, f, segs_, window)});
+      r->violations.push_back({f.code, table ? 0 : f.va, f.pa, Message(in_, f, segs_, window), f.size});
     }
   }
   for (int c = 0; c < kCodeCount; ++c) {

@@ -56,6 +56,7 @@ struct Violation {
   Code code = Code::kUnmapped;
   uint64_t va = 0, pa = 0;
   std::string message;
+  uint64_t size = 0;  // bytes from va (table codes: from pa); 0 for a point or no range
 };
 
 struct Report {
