@@ -27,6 +27,7 @@ void Describe(const std::string& file, const map::MemoryMap& m, const map::Norma
   const map::NormalizedMap n = map::Normalize(m, options);
   o << file << ": " << m.name << "\n";
   if (!m.origin.empty()) o << "  origin: " << m.origin << "\n";
+  if (m.stage != map::Stage::kAfterExitBootServices) o << "  stage: " << map::StageName(m.stage) << "\n";
   o << "  source: " << (m.efi.empty() ? std::to_string(m.e820.size()) + " e820 entries"
                                       : std::to_string(m.efi.size()) + " efi descriptors")
     << ", " << n.regions.size() << " regions after normalisation\n";
