@@ -195,11 +195,11 @@ TableWalk CollectTables(const Input& in, uint64_t max_tables) {
 
 // Tables needed above leaves: PTs over 4 KiB leaves, PDs over 4 KiB and 2 MiB leaves,
 // PDPTs over all, PML4s (5-level) over all, plus the root.
-uint64_t TablesFor(const std::vector<Iv>& l4k, const std::vector<Iv>& l2m_or_less, const std::vector<Iv>& all,
+uint64_t TablesFor(const std::vector<Interval>& l4k, const std::vector<Interval>& l2m_or_less, const std::vector<Interval>& all,
                    int levels) {
   if (all.empty()) return 1;
-  uint64_t n = 1 + Blocks(l4k, 21) + Blocks(l2m_or_less, 30) + Blocks(all, 39);
-  if (levels == 5) n += Blocks(all, 48);
+  uint64_t n = 1 + BlocksTouched(l4k, 21) + BlocksTouched(l2m_or_less, 30) + BlocksTouched(all, 39);
+  if (levels == 5) n += BlocksTouched(all, 48);
   return n;
 }
 
@@ -251,8 +251,8 @@ class Verifier {
   std::vector<PhysSeg> segs_;
   std::vector<uint64_t> type_changes_;  // physical addresses where a large page must not cross
   std::vector<uint64_t> mtrr_changes_;  // the MTRR-type subset (the builder's splitting points)
-  std::vector<Iv> fidelity_;            // va ranges already reported against the expectation
-  std::vector<Iv> faulting_;            // va ranges behind entries with reserved bits
+  std::vector<Interval> fidelity_;            // va ranges already reported against the expectation
+  std::vector<Interval> faulting_;            // va ranges behind entries with reserved bits
 };
 
 // The specification from the layout, or the expectation the caller gave.
@@ -440,7 +440,7 @@ void Verifier::Sweep() {
     if (ein && !rin) {
       // Bytes behind an entry with reserved bits are reported as that entry.
       const Piece& e = pieces_[i];
-      for (const Iv& x : Minus({{pos, stop}}, faulting_)) {
+      for (const Interval& x : Subtract({{pos, stop}}, faulting_)) {
         Finding f{Code::kUnmapped, uint64_t(x.lo), uint64_t(x.hi - x.lo), e.pa + (uint64_t(x.lo) - e.va), e.off()};
         f.window = e.window;
         AddFidelity(f);
@@ -617,7 +617,7 @@ void Verifier::CheckTransition() {
     emu::EnumerateResult e = emu::Enumerate(*in_.mem, *in_.old_tables, opt_.budgets);
     for (const emu::Run& r : e.runs) old.push_back({r.va, r.size, r.pa, r.page_size, r.writable, r.user, !r.nx, r.pat_type});
   }
-  std::vector<Iv> needed;
+  std::vector<Interval> needed;
   for (const TransitionRange& t : transition_) {
     if (t.size == 0) continue;
     const uint64_t lo = t.base & ~(k4K - 1);
@@ -660,12 +660,12 @@ void Verifier::CheckTransition() {
       needed.push_back({r.base, r.end()});
   if (in_.map.framebuffer) needed.push_back({in_.map.framebuffer->base, U128(in_.map.framebuffer->base) + in_.map.framebuffer->size});
   needed = Union(std::move(needed), {});
-  std::vector<Iv> identity;
+  std::vector<Interval> identity;
   for (const Leaf& r : runs_)
     if (r.va == r.pa) identity.push_back({r.va, U128(r.va) + r.size});
-  const std::vector<Iv> extra = Minus(identity, needed);
+  const std::vector<Interval> extra = Subtract(identity, needed);
   U128 bytes = 0;
-  for (const Iv& x : extra) bytes += x.hi - x.lo;
+  for (const Interval& x : extra) bytes += x.hi - x.lo;
   if (!extra.empty() && bytes >= opt_.blanket_identity_bytes) {
     Finding f{Code::kBlanketIdentity, uint64_t(extra.front().lo), 0, uint64_t(extra.front().lo)};
     f.text = map::HumanSize(bytes) + " identity-mapped beyond the transition ranges, EFI runtime regions and "
@@ -692,7 +692,7 @@ void Verifier::CheckOptimality() {
                          {in_.map.framebuffer->base, in_.map.framebuffer->base + in_.map.framebuffer->size});
   std::sort(cached_splits.begin(), cached_splits.end());
   cached_splits.erase(std::unique(cached_splits.begin(), cached_splits.end()), cached_splits.end());
-  std::array<std::vector<Iv>, 3> allowed;
+  std::array<std::vector<Interval>, 3> allowed;
   for (int si = 0; si < 3; ++si) {
     const uint64_t s = sizes[si];
     if (si == 2 && !page1gb) continue;
@@ -735,22 +735,22 @@ void Verifier::CheckOptimality() {
     }
     if (open) close(a, b, *key);
   }
-  auto total = [](const std::vector<Iv>& v) {
+  auto total = [](const std::vector<Interval>& v) {
     U128 n = 0;
-    for (const Iv& x : v) n += x.hi - x.lo;
+    for (const Interval& x : v) n += x.hi - x.lo;
     return n;
   };
   const uint64_t n4k = uint64_t(total(allowed[0]) / k4K), n2m = uint64_t(total(allowed[1]) / k2M),
                  n1g = uint64_t(total(allowed[2]) / k1G);
   report_.minimal_leaves = {n4k - 512 * n2m, n2m - 512 * n1g, n1g};
-  const std::vector<Iv> below_1g = Minus(allowed[0], allowed[2]);
-  const std::vector<Iv> leaf4k = Minus(allowed[0], allowed[1]);
+  const std::vector<Interval> below_1g = Subtract(allowed[0], allowed[2]);
+  const std::vector<Interval> leaf4k = Subtract(allowed[0], allowed[1]);
   const int levels = Levels(in_.format);
   report_.minimal_table_pages = TablesFor(leaf4k, below_1g, allowed[0], levels);
 
-  std::vector<Iv> r4k, r2m, rall;
+  std::vector<Interval> r4k, r2m, rall;
   for (const Leaf& r : runs_) {
-    const Iv x{r.va, U128(r.va) + r.size};
+    const Interval x{r.va, U128(r.va) + r.size};
     if (r.page_size == k4K) r4k.push_back(x);
     if (r.page_size <= k2M) r2m.push_back(x);
     rall.push_back(x);
@@ -813,10 +813,10 @@ void Verifier::SpotWalks() {
     }
   }
   fidelity_.insert(fidelity_.end(), faulting_.begin(), faulting_.end());
-  std::sort(fidelity_.begin(), fidelity_.end(), [](const Iv& a, const Iv& b) { return a.lo < b.lo; });
+  std::sort(fidelity_.begin(), fidelity_.end(), [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
   fidelity_ = Union(std::move(fidelity_), {});
   auto explained = [&](uint64_t va) {
-    auto it = std::upper_bound(fidelity_.begin(), fidelity_.end(), U128(va), [](U128 v, const Iv& x) { return v < x.lo; });
+    auto it = std::upper_bound(fidelity_.begin(), fidelity_.end(), U128(va), [](U128 v, const Interval& x) { return v < x.lo; });
     return it != fidelity_.begin() && (it - 1)->hi > va;
   };
   auto describe = [](const Probe& p) {
@@ -968,7 +968,7 @@ Report Verifier::Run() {
   }
   // An incomplete enumeration says nothing about translations: only tables and layout are checked.
   const bool complete = EnumerateTables();
-  std::sort(faulting_.begin(), faulting_.end(), [](const Iv& a, const Iv& b) { return a.lo < b.lo; });
+  std::sort(faulting_.begin(), faulting_.end(), [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
   faulting_ = Union(std::move(faulting_), {});
   if (complete) {
     Sweep();
