@@ -441,19 +441,22 @@ void Verifier::Sweep() {
       // Bytes behind an entry with reserved bits are reported as that entry.
       const Piece& e = pieces_[i];
       for (const Interval& x : Subtract({{pos, stop}}, faulting_)) {
-        Finding f{Code::kUnmapped, uint64_t(x.lo), uint64_t(x.hi - x.lo), e.pa + (uint64_t(x.lo) - e.va), e.off()};
+        Finding f{Code::kUnmapped, uint64_t(x.lo), uint64_t(x.hi - x.lo), e.pa + (uint64_t(x.lo) - e.va)};
+        f.expected = e.off();
         f.window = e.window;
         AddFidelity(f);
       }
     } else if (!ein && rin) {
       const Leaf& r = runs_[j];
-      AddFidelity(Finding(Code::kUnexpected, va, len, r.pa + (va - r.va), r.pa - r.va));
+      Finding f{Code::kUnexpected, va, len, r.pa + (va - r.va)};
+      f.found = r.pa - r.va;
+      AddFidelity(f);
     } else {
       const Piece& e = pieces_[i];
       const Leaf& r = runs_[j];
       const uint64_t pa_exp = e.pa + (va - e.va), pa_act = r.pa + (va - r.va);
-      auto add = [&](Code c, uint64_t a, uint64_t b, uint64_t at_va, uint64_t at_len, uint64_t at_pa) {
-        Finding f{c, at_va, at_len, at_pa, a, b};
+      auto add = [&](Code c, uint64_t expected, uint64_t found, uint64_t at_va, uint64_t at_len, uint64_t at_pa) {
+        Finding f = Finding::Mismatch(c, at_va, at_len, at_pa, expected, found);
         f.window = e.window;
         AddFidelity(f);
       };
@@ -520,7 +523,9 @@ void Verifier::CheckRuns() {
       if (!Cacheable(t)) continue;
       const U128 lo = std::max<U128>(r.pa, seg.base), hi = std::min(pend, seg.end);
       if (hi <= lo) continue;
-      Finding f{Code::kCacheableNonRam, VaOf(r, uint64_t(lo)), uint64_t(hi - lo), uint64_t(lo), uint64_t(t), s};
+      Finding f{Code::kCacheableNonRam, VaOf(r, uint64_t(lo)), uint64_t(hi - lo), uint64_t(lo)};
+      f.found = uint64_t(t);
+      f.segment = s;
       findings_.Add(f);
     }
   }
@@ -542,22 +547,33 @@ void Verifier::CheckTables() {
     const RegionKind kind = in_region ? in_.regions[ri].kind : RegionKind::kReserved;
     if (!in_region || !(IsAllocatable(kind) || kind == RegionKind::kLoader)) {
       Finding x{Code::kTableOutsideRam, f, k4K, f};
-      x.b = in_region ? uint64_t(kind) + 1 : 0;  // 0: a hole
+      if (in_region) x.region = kind;
       findings_.Add(x);
     } else if (in_.map.stage == map::Stage::kBeforeExitBootServices && kind != RegionKind::kUsable) {
-      findings_.Add(Finding(Code::kTableOnFirmwareMemory, f, k4K, f, uint64_t(kind)));  // UEFI 2.10 7.4
+      Finding x{Code::kTableOnFirmwareMemory, f, k4K, f};  // UEFI 2.10 7.4
+      x.region = kind;
+      findings_.Add(x);
     }
     for (size_t u = 0; u < in_.map.used.size(); ++u) {
       const map::UsedRange& used = in_.map.used[u];
-      if (f < used.base + used.size && used.base < f + k4K) findings_.Add(Finding(Code::kTableOverlapsUsed, f, k4K, f, u));
+      if (f < used.base + used.size && used.base < f + k4K) {
+        Finding x{Code::kTableOverlapsUsed, f, k4K, f};
+        x.used_range = u;
+        findings_.Add(x);
+      }
     }
     if (in_.map.framebuffer) {
       const auto& fb = *in_.map.framebuffer;
       if (f < fb.base + fb.size && fb.base < f + k4K) findings_.Add(Finding(Code::kTableOverlapsFramebuffer, f, k4K, f));
     }
-    for (const TransitionRange& t : transition_)
-      if (f < U128(t.base) + t.size && t.base < U128(f) + k4K)
-        findings_.Add(Finding(Code::kTableOverlapsTransition, f, k4K, f, t.base, t.size));
+    for (const TransitionRange& t : transition_) {
+      if (f < U128(t.base) + t.size && t.base < U128(f) + k4K) {
+        Finding x{Code::kTableOverlapsTransition, f, k4K, f};
+        x.range_base = t.base;
+        x.range_size = t.size;
+        findings_.Add(x);
+      }
+    }
     bool reported = true;
     if (in_.output_map) {
       reported = std::any_of(in_.output_map->begin(), in_.output_map->end(), [&](const OutputRegion& o) {
@@ -566,7 +582,7 @@ void Verifier::CheckTables() {
     } else if (in_.table_frames) {
       reported = std::binary_search(declared.begin(), declared.end(), f);
     }
-    if (!reported) findings_.Add(Finding(Code::kTableUnreported, f, k4K, f, in_.output_map.has_value()));
+    if (!reported) findings_.Add(Finding(Code::kTableUnreported, f, k4K, f));
   }
   if (walk.over_budget) {
     Finding x{Code::kEnumerationFailed};
@@ -647,8 +663,9 @@ void Verifier::CheckTransition() {
       limit(runs_);
       if (in_.old_tables) limit(old);
       if (!now.mapped || !before.mapped || now.pa != before.pa) {
-        Finding f{Code::kTransitionBroken, va, uint64_t(next - pos), now.pa, before.mapped ? before.pa - va : 1,
-                  now.mapped ? now.pa - va : 2};
+        const Finding f = Finding::Mismatch(Code::kTransitionBroken, va, uint64_t(next - pos), now.pa,
+                                            before.mapped ? before.pa - va : Finding::kNotMapped,
+                                            now.mapped ? now.pa - va : Finding::kNotMapped);
         findings_.Add(f, false);
       }
       pos = next;
@@ -771,7 +788,7 @@ void Verifier::CheckOptimality() {
   }
   if (found > minimal && findings_.extra(int(Code::kUnexpected)) == 0 &&
       std::none_of(findings_.list().begin(), findings_.list().end(), [](const Finding& f) { return f.code == Code::kUnexpected; })) {
-    Finding f{Code::kLeavesNotMinimal, 0, 0, 0, found, minimal};
+    Finding f = Finding::Mismatch(Code::kLeavesNotMinimal, 0, 0, 0, minimal, found);
     f.text = std::to_string(found) + " leaves (4K " + std::to_string(report_.leaves[0]) + ", 2M " +
              std::to_string(report_.leaves[1]) + ", 1G " + std::to_string(report_.leaves[2]) + "), minimum " +
              std::to_string(minimal) + " (4K " + std::to_string(report_.minimal_leaves[0]) + ", 2M " +
@@ -863,56 +880,56 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
     case Code::kUnmapped:
       return va + " (" + window(f.window) + ", -> pa " + Hex(f.pa) + ") is not mapped";
     case Code::kWrongPa:
-      return va + " (" + window(f.window) + ") maps pa " + Hex(f.pa) + " instead of " + Hex(f.va + f.a);
+      return va + " (" + window(f.window) + ") maps pa " + Hex(f.pa) + " instead of " + Hex(f.va + f.expected);
     case Code::kUnexpected:
       return va + " -> pa " + Hex(f.pa) + " is mapped but no window asked for it";
     case Code::kWrongWritable:
-      return va + " (" + window(f.window) + ") is " + yes(f.b, "writable", "read-only") + ", expected " +
-             yes(f.a, "writable", "read-only");
+      return va + " (" + window(f.window) + ") is " + yes(f.found, "writable", "read-only") + ", expected " +
+             yes(f.expected, "writable", "read-only");
     case Code::kWrongUser:
-      return va + " (" + window(f.window) + ") is " + yes(f.b, "user", "supervisor") + ", expected " +
-             yes(f.a, "user", "supervisor");
+      return va + " (" + window(f.window) + ") is " + yes(f.found, "user", "supervisor") + ", expected " +
+             yes(f.expected, "user", "supervisor");
     case Code::kWrongExec:
-      return va + " (" + window(f.window) + ") is " + yes(f.b, "executable", "no-execute") + ", expected " +
-             yes(f.a, "executable", "no-execute");
+      return va + " (" + window(f.window) + ") is " + yes(f.found, "executable", "no-execute") + ", expected " +
+             yes(f.expected, "executable", "no-execute");
     case Code::kWrongGlobal:
-      return va + " (" + window(f.window) + ") is " + yes(f.b, "global", "not global") + ", expected " +
-             yes(f.a, "global", "not global");
+      return va + " (" + window(f.window) + ") is " + yes(f.found, "global", "not global") + ", expected " +
+             yes(f.expected, "global", "not global");
     case Code::kWrongPkey:
-      return va + " (" + window(f.window) + ") has protection key " + std::to_string(f.b) + ", expected 0";
+      return va + " (" + window(f.window) + ") has protection key " + std::to_string(f.found) + ", expected 0";
     case Code::kPageOverCap:
-      return va + " (" + window(f.window) + ") is mapped with " + map::HumanSize(f.b) + " pages, above the cap " +
-             map::HumanSize(f.a);
+      return va + " (" + window(f.window) + ") is mapped with " + map::HumanSize(f.found) + " pages, above the cap " +
+             map::HumanSize(f.expected);
     case Code::kTableOverlapsTransition:
-      return "table frame pa " + Hex(f.pa) + " overlaps transition range " + Span(f.a, f.b);
+      return "table frame pa " + Hex(f.pa) + " overlaps transition range " + Span(f.range_base, f.range_size);
     case Code::kWriteExec:
       return va + " -> pa " + Hex(f.pa) + " is writable and executable";
     case Code::kWrongMemType:
       return va + " -> pa " + Hex(f.pa) + " (" + window(f.window) + ") has effective type " +
-             TypeName(MemType(f.b)) + ", expected " + TypeName(MemType(f.a));
+             TypeName(MemType(f.found)) + ", expected " + TypeName(MemType(f.expected));
     case Code::kCacheableNonRam:
-      return va + " -> pa " + Span(f.pa, f.size) + " (" + SegName(segs[f.b]) + ") is mapped " +
-             TypeName(MemType(f.a));
+      return va + " -> pa " + Span(f.pa, f.size) + " (" + SegName(segs[f.segment]) + ") is mapped " +
+             TypeName(MemType(f.found));
     case Code::kTableOutsideRam:
       return "table frame pa " + Hex(f.pa) + " lies in " +
-             (f.b == 0 ? std::string("a hole") : std::string(map::RegionKindName(RegionKind(f.b - 1)))) +
+             (f.region ? std::string(map::RegionKindName(*f.region)) : std::string("a hole")) +
              ", not usable RAM";
     case Code::kTableOnFirmwareMemory:
-      return "table frame pa " + Hex(f.pa) + " lies in " + std::string(map::RegionKindName(RegionKind(f.a))) +
+      return "table frame pa " + Hex(f.pa) + " lies in " + std::string(map::RegionKindName(f.region.value_or(RegionKind::kReserved))) +
              " memory, which firmware still uses before ExitBootServices";
     case Code::kTableOverlapsUsed: {
-      const map::UsedRange& u = in.map.used[f.a];
+      const map::UsedRange& u = in.map.used[f.used_range];
       return "table frame pa " + Hex(f.pa) + " overlaps used range '" + u.name + "' " + Span(u.base, u.size);
     }
     case Code::kTableOverlapsFramebuffer:
       return "table frame pa " + Hex(f.pa) + " overlaps the framebuffer";
     case Code::kTableUnreported:
       return "table frame pa " + Hex(f.pa) + (f.size > k4K ? " (and the next " + std::to_string(f.size / k4K - 1) + ")" : "") +
-             (f.a ? " is not marked as page tables in the output memory map" : " is not among the reported table frames");
+             (in.output_map ? " is not marked as page tables in the output memory map" : " is not among the reported table frames");
     case Code::kTransitionBroken:
       return "transition va " + Span(f.va, f.size) + " is " +
-             (f.b == 2 ? std::string("unmapped") : "mapped to pa " + Hex(f.va + f.b)) + " in the new tables, " +
-             (f.a == 1 ? std::string("unmapped") : "pa " + Hex(f.va + f.a)) + " in the old";
+             (f.found == Finding::kNotMapped ? std::string("unmapped") : "mapped to pa " + Hex(f.va + f.found)) + " in the new tables, " +
+             (f.expected == Finding::kNotMapped ? std::string("unmapped") : "pa " + Hex(f.va + f.expected)) + " in the old";
     default:
       return std::string(CodeSummary(f.code)) + " at va " + Hex(f.va);
   }
