@@ -11,7 +11,11 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
                     const std::function<std::string(uint32_t)>& window) {
   if (!f.text.empty()) return f.text;
   const std::string va = "va " + Span(f.va, f.size);
-  auto yes = [](uint64_t v, const char* t, const char* n) { return std::string(v ? t : n); };
+  // A flag that differs: what the tables say, then what was expected.
+  auto flag = [&](const char* set, const char* clear) {
+    return va + " (" + window(f.window) + ") is " + (f.found ? set : clear) + ", expected " +
+           (f.expected ? set : clear);
+  };
   switch (f.code) {
     case Code::kUnmapped:
       return va + " (" + window(f.window) + ", -> pa " + Hex(f.pa) + ") is not mapped";
@@ -20,17 +24,13 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
     case Code::kUnexpected:
       return va + " -> pa " + Hex(f.pa) + " is mapped but no window asked for it";
     case Code::kWrongWritable:
-      return va + " (" + window(f.window) + ") is " + yes(f.found, "writable", "read-only") + ", expected " +
-             yes(f.expected, "writable", "read-only");
+      return flag("writable", "read-only");
     case Code::kWrongUser:
-      return va + " (" + window(f.window) + ") is " + yes(f.found, "user", "supervisor") + ", expected " +
-             yes(f.expected, "user", "supervisor");
+      return flag("user", "supervisor");
     case Code::kWrongExec:
-      return va + " (" + window(f.window) + ") is " + yes(f.found, "executable", "no-execute") + ", expected " +
-             yes(f.expected, "executable", "no-execute");
+      return flag("executable", "no-execute");
     case Code::kWrongGlobal:
-      return va + " (" + window(f.window) + ") is " + yes(f.found, "global", "not global") + ", expected " +
-             yes(f.expected, "global", "not global");
+      return flag("global", "not global");
     case Code::kWrongPkey:
       return va + " (" + window(f.window) + ") has protection key " + std::to_string(f.found) + ", expected 0";
     case Code::kPageOverCap:
