@@ -114,9 +114,9 @@ std::map<std::string, U128> PerWindow(const std::vector<Interval>& v, WindowAt&&
 std::vector<std::string> PlanVersusSpec(const core::host::BuildResult& b, const Report& r) {
   const bool ept = core::IsEpt(b.paging);  // EPT entries have no G or U/S (SDM Vol. 3C 29.3.2)
   auto same = [ept](const core::MapRequest& q, const Expected& e) {
-    auto norm = [](MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; };
+    auto uc_minus_as_uc = [](MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; };
     return q.pa - q.va == e.pa - e.va && q.writable == e.writable && (ept || q.user == e.user) && q.nx == e.nx &&
-           (ept || q.global == e.global) && norm(q.type) == norm(e.type);
+           (ept || q.global == e.global) && uc_minus_as_uc(q.type) == uc_minus_as_uc(e.type);
   };
   std::vector<Interval> planned, specified, agree;
   for (const Expected& e : r.spec) specified.push_back({e.va, U128(e.va) + e.size});
