@@ -68,7 +68,7 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
   for (const map::Region& g : regions) {
     if (!RuntimeRegion(g) || g.base >= top) continue;
     const U128 lo = g.base, hi = std::min(g.end(), top);
-    std::vector<Iv> identity;
+    std::vector<Interval> identity;
     ForRunsIn(runs, lo, hi, [&](const Leaf& r, U128 a, U128 b) {
       if (r.pa != r.va) return;
       identity.push_back({a, b});
@@ -78,7 +78,7 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
                ") is mapped " + std::string(map::MemTypeName(r.type)) + ", which its attributes do not allow";
       out->Add(std::move(f));
     });
-    for (const Iv& x : Minus({{lo, hi}}, Union(identity, {}))) {
+    for (const Interval& x : Subtract({{lo, hi}}, Union(identity, {}))) {
       Finding f{Code::kEfiRuntimeUnmapped, uint64_t(x.lo), uint64_t(x.hi - x.lo), uint64_t(x.lo)};
       f.text = "EFI runtime region pa " + Span(x.lo, x.hi) + " (" + std::string(map::RegionKindName(g.kind)) +
                ") is not identity-mapped; runtime services would fault";
@@ -90,11 +90,11 @@ void CheckEfiRuntime(const std::vector<Leaf>& runs, const std::vector<map::Regio
 void CheckRamReachable(const std::vector<Expected>& expected, const std::vector<map::Region>& regions,
                        uint8_t maxphyaddr, Findings* out) {
   const U128 top = U128{1} << std::min<int>(maxphyaddr, 52);
-  std::vector<Iv> ram, mapped;
+  std::vector<Interval> ram, mapped;
   for (const map::Region& g : regions)
     if (IsAllocatable(g.kind) && g.base < top) ram.push_back({g.base, std::min(g.end(), top)});
   for (const Expected& e : expected) mapped.push_back({e.pa, U128(e.pa) + e.size});
-  const std::vector<Iv> missing = Minus(Union(ram, {}), Union(std::move(mapped), {}));
+  const std::vector<Interval> missing = Subtract(Union(ram, {}), Union(std::move(mapped), {}));
   if (missing.empty()) return;
   Finding f{Code::kRamUnmapped, 0, 0, uint64_t(missing.front().lo)};
   f.text = map::HumanSize(Bytes(missing)) + " of allocatable RAM in " + std::to_string(missing.size()) +

@@ -103,9 +103,9 @@ namespace {
 
 // Bytes of `v` per window, the window of each range found by `window_at`.
 template <class WindowAt>
-std::map<std::string, U128> PerWindow(const std::vector<Iv>& v, WindowAt&& window_at) {
+std::map<std::string, U128> PerWindow(const std::vector<Interval>& v, WindowAt&& window_at) {
   std::map<std::string, U128> bytes;
-  for (const Iv& x : v) bytes[window_at(x.lo)] += x.hi - x.lo;
+  for (const Interval& x : v) bytes[window_at(x.lo)] += x.hi - x.lo;
   return bytes;
 }
 
@@ -114,11 +114,11 @@ std::map<std::string, U128> PerWindow(const std::vector<Iv>& v, WindowAt&& windo
 std::vector<std::string> PlanVersusSpec(const core::host::BuildResult& b, const Report& r) {
   const bool ept = core::IsEpt(b.paging);  // EPT entries have no G or U/S (SDM Vol. 3C 29.3.2)
   auto same = [ept](const core::MapRequest& q, const Expected& e) {
-    auto norm = [](MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; };
+    auto uc_minus_as_uc = [](MemType t) { return t == MemType::kUCMinus ? MemType::kUC : t; };
     return q.pa - q.va == e.pa - e.va && q.writable == e.writable && (ept || q.user == e.user) && q.nx == e.nx &&
-           (ept || q.global == e.global) && norm(q.type) == norm(e.type);
+           (ept || q.global == e.global) && uc_minus_as_uc(q.type) == uc_minus_as_uc(e.type);
   };
-  std::vector<Iv> planned, specified, agree;
+  std::vector<Interval> planned, specified, agree;
   for (const Expected& e : r.spec) specified.push_back({e.va, U128(e.va) + e.size});
   for (const core::MapRequest& q : b.requests) {
     const U128 q_end = U128(q.va) + q.size;
@@ -145,9 +145,9 @@ std::vector<std::string> PlanVersusSpec(const core::host::BuildResult& b, const 
     return std::string("?");
   };
   std::vector<std::string> out;
-  for (const auto& [w, n] : PerWindow(Minus(specified, agree), spec_window))
+  for (const auto& [w, n] : PerWindow(Subtract(specified, agree), spec_window))
     out.push_back("window '" + w + "': " + map::HumanSize(n) + " the spec requires are not planned as it says");
-  for (const auto& [w, n] : PerWindow(Minus(planned, agree), plan_window))
+  for (const auto& [w, n] : PerWindow(Subtract(planned, agree), plan_window))
     out.push_back("window '" + w + "': " + map::HumanSize(n) + " planned that the spec does not ask for as planned");
   return out;
 }

@@ -9,15 +9,15 @@ namespace bootmap::verify {
 using U128 = unsigned __int128;
 inline constexpr U128 kInf = U128{1} << 100;
 
-struct Iv {
+struct Interval {
   U128 lo, hi;
 };
 
-// a \ b.
-inline std::vector<Iv> Minus(const std::vector<Iv>& a, const std::vector<Iv>& b) {
-  std::vector<Iv> out;
+// a \ b: the parts of a that no interval of b covers.
+inline std::vector<Interval> Subtract(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  std::vector<Interval> out;
   size_t j = 0;
-  for (const Iv& x : a) {
+  for (const Interval& x : a) {
     U128 lo = x.lo;
     while (j < b.size() && b[j].hi <= lo) ++j;
     size_t k = j;
@@ -32,10 +32,10 @@ inline std::vector<Iv> Minus(const std::vector<Iv>& a, const std::vector<Iv>& b)
 }
 
 // Distinct aligned blocks of 2^shift bytes touched by sorted intervals.
-inline uint64_t Blocks(const std::vector<Iv>& ivs, int shift) {
+inline uint64_t BlocksTouched(const std::vector<Interval>& ivs, int shift) {
   uint64_t n = 0;
   U128 last = kInf;
-  for (const Iv& x : ivs) {
+  for (const Interval& x : ivs) {
     U128 first = x.lo >> shift, end = (x.hi - 1) >> shift;
     if (last != kInf && first <= last) first = last + 1;
     if (first <= end) n += uint64_t(end - first + 1);
@@ -44,11 +44,11 @@ inline uint64_t Blocks(const std::vector<Iv>& ivs, int shift) {
   return n;
 }
 
-inline std::vector<Iv> Union(std::vector<Iv> a, const std::vector<Iv>& b) {
+inline std::vector<Interval> Union(std::vector<Interval> a, const std::vector<Interval>& b) {
   a.insert(a.end(), b.begin(), b.end());
-  std::sort(a.begin(), a.end(), [](const Iv& x, const Iv& y) { return x.lo < y.lo; });
-  std::vector<Iv> out;
-  for (const Iv& x : a) {
+  std::sort(a.begin(), a.end(), [](const Interval& x, const Interval& y) { return x.lo < y.lo; });
+  std::vector<Interval> out;
+  for (const Interval& x : a) {
     if (!out.empty() && x.lo <= out.back().hi) out.back().hi = std::max(out.back().hi, x.hi);
     else out.push_back(x);
   }
@@ -57,9 +57,9 @@ inline std::vector<Iv> Union(std::vector<Iv> a, const std::vector<Iv>& b) {
 
 
 // Bytes in sorted intervals.
-inline U128 Bytes(const std::vector<Iv>& v) {
+inline U128 Bytes(const std::vector<Interval>& v) {
   U128 n = 0;
-  for (const Iv& x : v) n += x.hi - x.lo;
+  for (const Interval& x : v) n += x.hi - x.lo;
   return n;
 }
 
