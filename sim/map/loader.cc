@@ -8,13 +8,38 @@ namespace {
 
 constexpr uint64_t kMinLoaderSize = 16 * kPageSize;
 
+using U128 = unsigned __int128;
+
+// The first page-aligned base >= `base` where [base, base + size) misses every used range.
+uint64_t PastUsed(const MemoryMap& m, uint64_t base, uint64_t size) {
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const UsedRange& u : m.used) {
+      const U128 end = (U128)u.base + u.size;
+      if (u.size != 0 && u.base < (U128)base + size && end > base) {
+        base = uint64_t((end + kPageSize - 1) / kPageSize * kPageSize);
+        moved = true;
+      }
+    }
+  }
+  return base;
+}
+
+// 2 MiB of usable RAM at or above 1 MiB that no used range touches, lowest first.
 std::optional<LoaderFootprint> LowestFreeRam(const MemoryMap& m) {
   for (const Region& r : Normalize(m).regions) {
     if (r.kind != RegionKind::kUsable) continue;
-    const uint64_t base = r.base < kDefaultLoaderBase ? kDefaultLoaderBase : r.base;
-    if (r.end() >= (unsigned __int128)base + kDefaultLoaderSize) return LoaderFootprint{base, kDefaultLoaderSize};
+    uint64_t base = r.base < kDefaultLoaderBase ? kDefaultLoaderBase : r.base;
+    base = PastUsed(m, (base + kPageSize - 1) / kPageSize * kPageSize, kDefaultLoaderSize);
+    if (r.end() >= (U128)base + kDefaultLoaderSize) return LoaderFootprint{base, kDefaultLoaderSize};
   }
   return std::nullopt;
+}
+
+bool NamesCode(const MemoryMap& m) {
+  for (const UsedRange& u : m.used)
+    if (u.role == RangeRole::kCode) return true;
+  return false;
 }
 
 void AddRanges(MemoryMap* m, const LoaderFootprint& f) {
@@ -44,11 +69,12 @@ std::string AddLoaderFootprint(MemoryMap* m, std::optional<LoaderFootprint> give
     AddRanges(m, *given);
     return "loader footprint " + Describe(*given) + " from --loader";
   }
-  if (!m->used.empty()) return "";
+  if (NamesCode(*m)) return "";
+  const std::string why = m->used.empty() ? "the map names no used ranges" : "the map names no code range";
   const std::optional<LoaderFootprint> f = LowestFreeRam(*m);
-  if (!f) return "the map names no used ranges and has no 2 MiB of usable RAM at or above 1 MiB: no loader footprint";
+  if (!f) return why + " and has no free 2 MiB of usable RAM at or above 1 MiB: no loader footprint";
   AddRanges(m, *f);
-  return "the map names no used ranges: assumed a loader footprint " + Describe(*f) + "; --loader BASE:SIZE sets it";
+  return why + ": assumed a loader footprint " + Describe(*f) + "; --loader BASE:SIZE sets it";
 }
 
 }  // namespace bootmap::map

@@ -1,5 +1,5 @@
 // The loader's own footprint: what a boot touches across the switch to new tables.
-// A map that names no used ranges gets an explicit, documented default (maps/SCHEMA.md).
+// A map that names no code range gets an explicit, documented default (maps/SCHEMA.md).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -19,7 +19,8 @@ inline constexpr uint64_t kDefaultLoaderSize = uint64_t{2} << 20;
 
 // Adds the footprint as used ranges "loader-code" (first half), "loader-data" and
 // "loader-stack" (last eighth), with roles. `given`: that footprint, always. Otherwise, only
-// if the map has no used ranges: 2 MiB at the lowest usable RAM at or above 1 MiB.
+// if no used range of the map is code (nothing says where the running loader is): 2 MiB at
+// the lowest usable RAM at or above 1 MiB that no used range touches.
 // Returns what was assumed ("" if nothing); *error for an unusable `given`.
 std::string AddLoaderFootprint(MemoryMap* map, std::optional<LoaderFootprint> given, std::string* error);
 

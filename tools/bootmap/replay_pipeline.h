@@ -56,12 +56,12 @@ int LoadReplayInput(const std::string& map_file, const std::string& paging, map:
                     ReplayOptions* options, const std::string& loader = "");
 
 // Loads `map_file` and adds the loader footprint (--loader BASE:SIZE, else the documented
-// default when the map names no used ranges; map/loader.h); *assumed says what was assumed.
+// default when the map names no code range; map/loader.h); *assumed says what was assumed.
 // On bad input prints the error and returns kExitBadInput, else kExitOk.
 int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* map,
                       std::string* assumed, bool assume_default = true);
 inline constexpr const char* kLoaderHelp =
-    "loader footprint BASE:SIZE (code, data, stack), or none; default when the map names no used ranges: "
+    "loader footprint BASE:SIZE (code, data, stack), or none; default when the map names no code range: "
     "2 MiB of usable RAM at or above 1 MiB";
 
 using map::Hex;
