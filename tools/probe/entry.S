@@ -1,0 +1,209 @@
+// The probe's first instructions: a Multiboot v1 header, the 32-bit entry that enters
+// long mode on a small static identity map, and the assembly the C++ side cannot say:
+// exception stubs and the guarded accesses the probes make.
+
+#define MB_MAGIC 0x1BADB002
+#define MB_FLAGS 0x00010003  // bit 0 page-aligned modules, 1 memory map, 16 address fields
+#define MSR_EFER 0xC0000080
+
+// ---- Multiboot 0.6.96 section 3.1: header in the first 8 KiB, 4-byte aligned. The
+// address fields (3.1.3, "a.out kludge") let QEMU load the flat binary (objcopy -O binary)
+// without reading ELF: QEMU's loader refuses 64-bit ELF files.
+  .section .multiboot, "a"
+  .balign 4
+mb_header:
+  .long MB_MAGIC
+  .long MB_FLAGS
+  .long -(MB_MAGIC + MB_FLAGS)
+  .long mb_header        // header_addr
+  .long __image_start    // load_addr
+  .long __load_end       // load_end_addr
+  .long __bss_end        // bss_end_addr
+  .long _start32         // entry_addr
+
+  .section .text.entry, "ax"
+  .code32
+  .globl _start32
+// Multiboot 3.2: EAX = 0x2BADB002, EBX = the info structure, protected mode, paging off.
+_start32:
+  cli
+  mov $__stack_top, %esp
+  mov %eax, boot_magic
+  mov %ebx, boot_info
+
+  // Static identity map of the first 4 GiB with 2 MiB pages (SDM Vol. 3A 4.5):
+  // PML4[0] -> PDPT, PDPT[0..3] -> PD0..3, PDk[i] = (512k + i) * 2 MiB | PS RW P.
+  mov $boot_pdpt, %eax
+  or $3, %eax
+  mov %eax, boot_pml4
+  xor %ecx, %ecx
+1:
+  mov %ecx, %eax
+  shl $12, %eax
+  add $boot_pd, %eax
+  or $3, %eax
+  mov %eax, boot_pdpt(,%ecx,8)
+  inc %ecx
+  cmp $4, %ecx
+  jne 1b
+  xor %ecx, %ecx
+2:
+  mov %ecx, %eax
+  shl $21, %eax
+  or $0x83, %eax
+  mov %ecx, %edx
+  shr $11, %edx          // bits 32+ of (i * 2 MiB): i >> 11
+  mov %eax, boot_pd(,%ecx,8)
+  mov %edx, boot_pd+4(,%ecx,8)
+  inc %ecx
+  cmp $2048, %ecx
+  jne 2b
+
+  // SDM Vol. 3A 10.8.5: CR4.PAE, CR3, EFER.LME, then CR0.PG. EFER.NXE too when
+  // CPUID.80000001H:EDX[20] says the CPU has it (the core's leaves set XD).
+  mov %cr4, %eax
+  or $(1 << 5), %eax
+  mov %eax, %cr4
+  mov $boot_pml4, %eax
+  mov %eax, %cr3
+  mov $0x80000001, %eax
+  cpuid
+  xor %esi, %esi
+  bt $20, %edx
+  jnc 3f
+  mov $(1 << 11), %esi
+3:
+  mov $MSR_EFER, %ecx
+  rdmsr
+  or $(1 << 8), %eax
+  or %esi, %eax
+  wrmsr
+  mov %cr0, %eax
+  or $0x80010001, %eax   // PG, WP (supervisor writes honour R/W), PE
+  mov %eax, %cr0
+  lgdt gdt_ptr
+  ljmp $0x08, $start64
+
+  .code64
+start64:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %es
+  mov %ax, %ss
+  xor %ax, %ax
+  mov %ax, %fs
+  mov %ax, %gs
+  mov $__stack_top, %rsp
+  mov boot_magic(%rip), %edi
+  mov boot_info(%rip), %esi
+  call ProbeMain
+4:
+  cli
+  hlt
+  jmp 4b
+
+// ---- Exceptions: #GP (13) and #PF (14) push an error code (SDM Vol. 3A 6.13); the
+// others get a zero so one frame layout serves all. The C++ handler may change the
+// saved RIP and RSP (the recovery address) before IRETQ.
+.macro STUB vec, has_error
+  .globl isr_\vec
+isr_\vec:
+  .if \has_error == 0
+  push $0
+  .endif
+  push $\vec
+  jmp isr_common
+.endm
+  STUB 0, 0
+  STUB 6, 0
+  STUB 8, 1
+  STUB 13, 1
+  STUB 14, 1
+isr_common:
+  push %rax
+  push %rcx
+  push %rdx
+  push %rsi
+  push %rdi
+  push %r8
+  push %r9
+  push %r10
+  push %r11
+  mov %rsp, %rdi        // ExceptionFrame*
+  cld
+  call ProbeException
+  pop %r11
+  pop %r10
+  pop %r9
+  pop %r8
+  pop %rdi
+  pop %rsi
+  pop %rdx
+  pop %rcx
+  pop %rax
+  add $16, %rsp         // vector, error code
+  iretq
+
+// ---- Guarded accesses: each records the recovery point (where a fault resumes, with the
+// stack as it was on entry) in probe_recover_rip/rsp, then touches memory once.
+// Return 0 after a completed access; the fault path returns 1.
+  .globl ProbeRead
+ProbeRead:               // (uint64_t va)
+  lea probe_fault_ret(%rip), %rax
+  mov %rax, probe_recover_rip(%rip)
+  mov %rsp, probe_recover_rsp(%rip)
+  mov (%rdi), %rax
+  xor %eax, %eax
+  movq $0, probe_recover_rip(%rip)
+  ret
+  .globl ProbeWrite
+ProbeWrite:              // (uint64_t va): writes back the value it read
+  lea probe_fault_ret(%rip), %rax
+  mov %rax, probe_recover_rip(%rip)
+  mov %rsp, probe_recover_rsp(%rip)
+  mov (%rdi), %rax
+  mov %rax, (%rdi)
+  xor %eax, %eax
+  movq $0, probe_recover_rip(%rip)
+  ret
+  .globl ProbeExec
+ProbeExec:               // (uint64_t va): calls va, which must hold a RET
+  lea probe_fault_ret(%rip), %rax
+  mov %rax, probe_recover_rip(%rip)
+  mov %rsp, probe_recover_rsp(%rip)
+  call *%rdi
+  xor %eax, %eax
+  movq $0, probe_recover_rip(%rip)
+  ret
+probe_fault_ret:
+  mov $1, %eax
+  ret
+
+  .globl ProbeRetInstruction
+  .balign 16
+ProbeRetInstruction:     // a RET the exec probes call at other addresses
+  ret
+
+  .section .data
+  .balign 8
+  .globl boot_magic, boot_info, probe_recover_rip, probe_recover_rsp
+boot_magic: .long 0
+boot_info: .long 0
+probe_recover_rip: .quad 0
+probe_recover_rsp: .quad 0
+// Flat GDT: null, 64-bit code (L=1), data. Accessed bits preset (SDM Vol. 3A 3.4.5).
+  .balign 16
+gdt:
+  .quad 0
+  .quad 0x00209b0000000000
+  .quad 0x0000930000000000
+gdt_ptr:
+  .word gdt_ptr - gdt - 1
+  .long gdt
+
+  .section .bss.tables, "aw", @nobits
+  .balign 4096
+  .globl boot_pml4
+boot_pml4: .skip 4096
+boot_pdpt: .skip 4096
+boot_pd: .skip 4 * 4096
