@@ -244,7 +244,7 @@ void ReportMap(const E820Entry* e, int n, const RegionInfo* regions, int region_
 
 extern "C" void ProbeMain(uint32_t magic, uint32_t info_pa) {
   using namespace probe;
-  Out("probe bootmap-core").End();
+  Out("start bootmap-probe").End();
   if (magic != kMultibootMagic) Fail("not-multiboot", magic);
   InstallIdt();
   const auto& mbi = *reinterpret_cast<const MultibootInfo*>(uint64_t(info_pa));
