@@ -179,6 +179,33 @@ probe_fault_ret:
   mov $1, %eax
   ret
 
+// ---- 5-level paging: CR4.LA57 may change only outside IA-32e mode (SDM Vol. 3A 4.1.1,
+// 10.8.5.4), so leave it through compatibility mode, turn paging off, set LA57 and load the
+// core's PML5 in one go, and come back. This code runs at its identity address, which the
+// core's transition-code window keeps mapped; `root` must lie below 4 GiB.
+  .globl SwitchTo5Level
+SwitchTo5Level:          // (uint64_t root)
+  push $0x18
+  lea 1f(%rip), %rax
+  push %rax
+  lretq
+  .code32
+1:
+  mov %cr0, %eax
+  and $0x7fffffff, %eax
+  mov %eax, %cr0         // paging off: IA32_EFER.LMA = 0
+  mov %cr4, %eax
+  or $(1 << 12), %eax
+  mov %eax, %cr4         // CR4.LA57
+  mov %edi, %cr3
+  mov %cr0, %eax
+  or $0x80000000, %eax
+  mov %eax, %cr0         // paging on: IA-32e again, now 5-level, on the core's tables
+  ljmp $0x08, $2f
+  .code64
+2:
+  ret
+
   .globl ProbeRetInstruction
   .balign 16
 ProbeRetInstruction:     // a RET the exec probes call at other addresses
@@ -191,12 +218,15 @@ boot_magic: .long 0
 boot_info: .long 0
 probe_recover_rip: .quad 0
 probe_recover_rsp: .quad 0
-// Flat GDT: null, 64-bit code (L=1), data. Accessed bits preset (SDM Vol. 3A 3.4.5).
+// Flat GDT (SDM Vol. 3A 3.4.5): null, 64-bit code (L=1), 4 GiB data, 32-bit code (for
+// the LA57 switch, which passes through protected mode). Accessed bits preset, so the
+// CPU never writes them.
   .balign 16
 gdt:
   .quad 0
-  .quad 0x00209b0000000000
-  .quad 0x0000930000000000
+  .quad 0x00af9b000000ffff
+  .quad 0x00cf93000000ffff
+  .quad 0x00cf9b000000ffff
 gdt_ptr:
   .word gdt_ptr - gdt - 1
   .long gdt

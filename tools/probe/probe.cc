@@ -16,6 +16,7 @@
 #include "tools/probe/profile.h"
 
 extern "C" {
+void SwitchTo5Level(uint64_t root);
 extern char __code_start[], __code_end[], __data_start[], __data_end[], __stack_start[], __stack_end[];
 }
 
@@ -274,15 +275,18 @@ extern "C" void ProbeMain(uint32_t magic, uint32_t info_pa) {
   in.layout = {kBootmapWindows, kBootmapWindowCount, footprint.transition, footprint.count};
   static Built built;
   PlanAndBuild(in, regions, size_t(region_count), footprint, &built);
-  if (options.la57) Fail("la57-switch-not-implemented");
 
   // SDM Vol. 3A 12.12.2: the leaves' PAT/PCD/PWT bits index the value the core assumes.
   WriteMsr(kMsrPat, kPatMsr);
   Out("pat").Hex(ReadMsr(kMsrPat)).End();
   Out("cr3").Hex(built.root).End();
   WriteCr4(ReadCr4() | (1u << 7));  // CR4.PGE: the direct map's G bits take effect
-  WriteCr3(built.root);
-  Out("switched").Hex(ReadCr3()).End();
+  if (options.la57) {
+    SwitchTo5Level(built.root);  // entry.S: through protected mode, CR4.LA57, CR3
+  } else {
+    WriteCr3(built.root);
+  }
+  Out("switched").Hex(ReadCr3()).Hex(ReadCr4()).End();  // CR4 bit 12: LA57
   RunProbes(regions, size_t(region_count), built.places[kDirectMapWindow], in.paging, mbi);
   Out("done").End();
   Halt();
