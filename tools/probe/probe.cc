@@ -12,6 +12,7 @@
 #include "tools/probe/cpu.h"
 #include "tools/probe/exceptions.h"
 #include "tools/probe/firmware_map.h"
+#include "tools/probe/mtrr.h"
 #include "tools/probe/probes.h"
 #include "tools/probe/profile.h"
 
@@ -265,6 +266,14 @@ extern "C" void ProbeMain(uint32_t magic, uint32_t info_pa) {
   in.paging = options.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
   Out("cpu").Dec(in.cpu.maxphyaddr).Dec(in.cpu.page1gb).Dec(in.cpu.la57).Dec(in.cpu.nx).End();
   Out("paging").Dec(PagingLevels(in.paging)).End();
+  static MtrrState mtrr;
+  ReadMtrrs(&mtrr);
+  ReportMtrrs(mtrr);
+  static TypeRange types[512];
+  const int type_count = EffectiveTypes(mtrr, in.cpu.maxphyaddr, types, 512);
+  if (type_count < 0) Fail("too-many-mtrr-type-ranges");
+  in.mtrr = types;
+  in.mtrr_count = size_t(type_count);
   Out("profile bootmap").End();
   static Footprint footprint;
   DescribeFootprint(mbi, &footprint);
