@@ -254,7 +254,7 @@ extern "C" void ProbeMain(uint32_t magic, uint32_t info_pa) {
       ParseCmdline((mbi.flags & kMbInfoCmdline) ? reinterpret_cast<const char*>(uint64_t(mbi.cmdline)) : nullptr);
   static E820Entry entries[kMaxEntries];
   const int n = ReadMultibootMap(mbi, entries, kMaxEntries);
-  if (n <= 0) Fail("no-multiboot-mmap", mbi.flags);
+  if (n <= 0) Fail("no-multiboot-mmap-or-over-128-entries", mbi.flags);
   static RegionInfo regions[2 * kMaxEntries + 1];
   const int region_count = Normalize(entries, size_t(n), regions, 2 * kMaxEntries + 1);
   if (region_count <= 0) Fail("empty-map", uint64_t(n));
