@@ -23,6 +23,12 @@ inline void WriteMsr(uint32_t msr, uint64_t v) {
 }
 inline constexpr uint32_t kMsrPat = 0x277;  // IA32_PAT, SDM Vol. 3A 12.12.2
 
+inline uint64_t ReadCr0() {
+  uint64_t v;
+  asm volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
+}
+inline void WriteCr0(uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 inline uint64_t ReadCr2() {
   uint64_t v;
   asm volatile("mov %%cr2, %0" : "=r"(v));

@@ -31,11 +31,14 @@ int Priority(RegionKind k) {
   return 12;
 }
 
-bool IsRamKind(RegionKind k) { return k == RegionKind::kUsable; }
+bool RoundsInward(RegionKind k) {
+  return k == RegionKind::kUsable || k == RegionKind::kBootServices || k == RegionKind::kLoader;
+}
 
 struct Span {
   uint64_t lo, hi;
   RegionKind kind;
+  uint64_t attributes;
 };
 
 // Insertion sort: the firmware's maps are a few dozen entries.
@@ -81,18 +84,46 @@ RegionKind KindOfE820(uint32_t type) {
   }
 }
 
-int Normalize(const E820Entry* entries, size_t count, RegionInfo* out, size_t capacity) {
+RegionKind KindOfEfi(uint32_t type, uint64_t attributes) {
+  if (type == 7 && (attributes & kEfiMemorySp)) return RegionKind::kSoftReserved;
+  switch (type) {
+    case 1:
+    case 2: return RegionKind::kLoader;          // EfiLoaderCode/Data
+    case 3:
+    case 4: return RegionKind::kBootServices;    // EfiBootServicesCode/Data
+    case 5: return RegionKind::kRuntimeCode;
+    case 6: return RegionKind::kRuntimeData;
+    case 7: return RegionKind::kUsable;          // EfiConventionalMemory
+    case 8: return RegionKind::kUnusable;
+    case 9: return RegionKind::kAcpiReclaim;
+    case 10: return RegionKind::kAcpiNvs;
+    case 11: return RegionKind::kMmio;
+    case 12: return RegionKind::kMmioPort;
+    case 14: return RegionKind::kPersistent;
+    case 15: return RegionKind::kUnaccepted;
+    default: return RegionKind::kReserved;       // Reserved, PalCode, OEM/OS types
+  }
+}
+
+int NormalizeE820(const E820Entry* entries, size_t count, RegionInfo* out, size_t capacity) {
+  static RawRegion raw[kMaxEntries];
+  if (count > kMaxEntries) return -1;
+  for (size_t i = 0; i < count; ++i) raw[i] = {entries[i].base, entries[i].size, KindOfE820(entries[i].type), 0};
+  return Normalize(raw, count, out, capacity);
+}
+
+int Normalize(const RawRegion* entries, size_t count, RegionInfo* out, size_t capacity) {
   static Span spans[kMaxEntries];
   static uint64_t cuts[2 * kMaxEntries];
   if (count > kMaxEntries) return -1;
   size_t n = 0;
   for (size_t i = 0; i < count; ++i) {
-    const RegionKind kind = KindOfE820(entries[i].type);
+    const RegionKind kind = entries[i].kind;
     const uint64_t lo = entries[i].base, hi = entries[i].base + entries[i].size;
     if (hi <= lo) continue;  // empty (or wrapping: the host rejects it)
     // RAM shrinks to whole pages, the rest grows (nothing else is half-mapped as RAM).
-    Span s = IsRamKind(kind) ? Span{(lo + kPage - 1) & ~(kPage - 1), hi & ~(kPage - 1), kind}
-                             : Span{lo & ~(kPage - 1), (hi + kPage - 1) & ~(kPage - 1), kind};
+    Span s = RoundsInward(kind) ? Span{(lo + kPage - 1) & ~(kPage - 1), hi & ~(kPage - 1), kind, entries[i].attributes}
+                                : Span{lo & ~(kPage - 1), (hi + kPage - 1) & ~(kPage - 1), kind, entries[i].attributes};
     if (s.hi <= s.lo) continue;
     spans[n] = s;
     cuts[2 * n] = s.lo;
@@ -104,20 +135,20 @@ int Normalize(const E820Entry* entries, size_t count, RegionInfo* out, size_t ca
   for (size_t c = 0; c + 1 < 2 * n; ++c) {
     const uint64_t lo = cuts[c], hi = cuts[c + 1];
     if (lo == hi) continue;
-    int best = -1;
-    RegionKind kind = RegionKind::kUsable;
+    const Span* win = nullptr;  // the highest priority; within a kind, the latest-starting
     for (size_t i = 0; i < n; ++i)
-      if (spans[i].lo <= lo && hi <= spans[i].hi && Priority(spans[i].kind) > best) {
-        best = Priority(spans[i].kind);
-        kind = spans[i].kind;
-      }
-    if (best < 0) continue;  // a hole
-    if (regions > 0 && out[regions - 1].kind == kind && out[regions - 1].base + out[regions - 1].size == lo) {
-      out[regions - 1].size += hi - lo;
+      if (spans[i].lo <= lo && hi <= spans[i].hi &&
+          (!win || Priority(spans[i].kind) > Priority(win->kind) ||
+           (spans[i].kind == win->kind && spans[i].lo >= win->lo)))
+        win = &spans[i];
+    if (!win) continue;  // a hole
+    RegionInfo* last = regions > 0 ? &out[regions - 1] : nullptr;
+    if (last && last->kind == win->kind && last->efi_attributes == win->attributes && last->base + last->size == lo) {
+      last->size += hi - lo;
       continue;
     }
     if (size_t(regions) == capacity) return -1;
-    out[regions++] = {lo, hi - lo, kind, 0};
+    out[regions++] = {lo, hi - lo, win->kind, win->attributes};
   }
   return regions;
 }

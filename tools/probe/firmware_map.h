@@ -34,11 +34,35 @@ int ReadMultibootMap(const MultibootInfo& info, E820Entry* out, size_t capacity)
 // The kind bootmap gives an E820 type (maps/SCHEMA.md "The kernel's view of a region").
 bootmap::RegionKind KindOfE820(uint32_t type);
 
-// Normalises like sim/map/normalize.h's default rule, with its own code: RAM shrinks to
-// whole pages, everything else grows; overlaps go to the more restrictive kind; equal
-// neighbours merge. Returns the region count (at most 2 * count + 1), or -1 if `capacity`
-// is too small.
-int Normalize(const E820Entry* entries, size_t count, bootmap::core::RegionInfo* out,
-              size_t capacity);
+// UEFI 2.10 7.2 EFI_MEMORY_DESCRIPTOR, as GetMemoryMap returns it (stride: its
+// DescriptorSize, which may exceed this struct).
+struct EfiDescriptor {
+  uint32_t type;
+  uint32_t pad;
+  uint64_t physical_start;
+  uint64_t virtual_start;
+  uint64_t pages;
+  uint64_t attribute;
+};
+inline constexpr uint64_t kEfiMemorySp = uint64_t{1} << 18;  // EFI_MEMORY_SP
+
+// The kind bootmap gives a UEFI descriptor (maps/SCHEMA.md, UEFI 2.10 Table 7-6).
+bootmap::RegionKind KindOfEfi(uint32_t type, uint64_t attributes);
+
+// One firmware entry as the normaliser sees it.
+struct RawRegion {
+  uint64_t base = 0;
+  uint64_t size = 0;
+  bootmap::RegionKind kind = bootmap::RegionKind::kReserved;
+  uint64_t attributes = 0;  // EFI attributes, 0 for E820
+};
+
+// Normalises like sim/map/normalize.h's default rule, with its own code: RAM (usable,
+// boot-services, loader) shrinks to whole pages, everything else grows; overlaps go to the
+// more restrictive kind; neighbours of one kind and attributes merge. Returns the region
+// count (at most 2 * count + 1), or -1 if `capacity` is too small.
+int Normalize(const RawRegion* entries, size_t count, bootmap::core::RegionInfo* out, size_t capacity);
+int NormalizeE820(const E820Entry* entries, size_t count, bootmap::core::RegionInfo* out,
+                  size_t capacity);
 
 }  // namespace probe

@@ -73,14 +73,14 @@ void ProbeUnmapped(const RegionInfo* regions, size_t count, uint64_t offset) {
 }  // namespace
 
 void RunProbes(const RegionInfo* regions, size_t count, const WindowPlacement& direct,
-               Paging paging, const MultibootInfo& mbi) {
+               Paging paging, uint64_t boot_info_va) {
   ProbeRam(regions, count, direct.offset);
   const uint64_t code = reinterpret_cast<uint64_t>(&ProbeRetInstruction);
   Try(code, Access::kFetch, "transition-code");              // RX identity
   Try(code, Access::kWrite, "transition-code");              // read-only: #PF P|W
   Try(direct.offset + code, Access::kFetch, "code-via-direct-map");  // NX alias
   Try(reinterpret_cast<uint64_t>(ret_in_data), Access::kFetch, "transition-data");  // NX
-  Try(reinterpret_cast<uint64_t>(&mbi), Access::kRead, "boot-info");
+  Try(boot_info_va, Access::kRead, "boot-info");
   Try(reinterpret_cast<uint64_t>(__stack_start), Access::kWrite, "stack-bottom");
   ProbeUnmapped(regions, count, direct.offset);
   // SDM Vol. 3A 3.3.7.1: bits 63:47 (63:56 with LA57) must all equal; else #GP(0).

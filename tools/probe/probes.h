@@ -2,14 +2,14 @@
 // `probe VA ACCESS ok|fault VECTOR ERROR CR2 LABEL`. Freestanding.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/core/plan.h"
-#include "tools/probe/firmware_map.h"
 
 namespace probe {
 
 void RunProbes(const bootmap::core::RegionInfo* regions, size_t count,
                const bootmap::core::WindowPlacement& direct, bootmap::core::Paging paging,
-               const MultibootInfo& mbi);
+               uint64_t boot_info_va);
 
 }  // namespace probe

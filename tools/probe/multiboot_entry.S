@@ -1,6 +1,6 @@
-// The probe's first instructions: a Multiboot v1 header, the 32-bit entry that enters
-// long mode on a small static identity map, and the assembly the C++ side cannot say:
-// exception stubs and the guarded accesses the probes make.
+// The Multiboot probe's first instructions: a Multiboot v1 header, the 32-bit entry that
+// enters long mode on a small static identity map, and the switch to 5-level paging.
+// (ELF only; stubs.S holds what the UEFI probe shares.)
 
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00010003  // bit 0 page-aligned modules, 1 memory map, 16 address fields
@@ -102,83 +102,6 @@ start64:
   hlt
   jmp 4b
 
-// ---- Exceptions: #GP (13) and #PF (14) push an error code (SDM Vol. 3A 6.13); the
-// others get a zero so one frame layout serves all. The C++ handler may change the
-// saved RIP and RSP (the recovery address) before IRETQ.
-.macro STUB vec, has_error
-  .globl isr_\vec
-isr_\vec:
-  .if \has_error == 0
-  push $0
-  .endif
-  push $\vec
-  jmp isr_common
-.endm
-  STUB 0, 0
-  STUB 6, 0
-  STUB 8, 1
-  STUB 13, 1
-  STUB 14, 1
-isr_common:
-  push %rax
-  push %rcx
-  push %rdx
-  push %rsi
-  push %rdi
-  push %r8
-  push %r9
-  push %r10
-  push %r11
-  mov %rsp, %rdi        // ExceptionFrame*
-  cld
-  call ProbeException
-  pop %r11
-  pop %r10
-  pop %r9
-  pop %r8
-  pop %rdi
-  pop %rsi
-  pop %rdx
-  pop %rcx
-  pop %rax
-  add $16, %rsp         // vector, error code
-  iretq
-
-// ---- Guarded accesses: each records the recovery point (where a fault resumes, with the
-// stack as it was on entry) in probe_recover_rip/rsp, then touches memory once.
-// Return 0 after a completed access; the fault path returns 1.
-  .globl ProbeRead
-ProbeRead:               // (uint64_t va)
-  lea probe_fault_ret(%rip), %rax
-  mov %rax, probe_recover_rip(%rip)
-  mov %rsp, probe_recover_rsp(%rip)
-  mov (%rdi), %rax
-  xor %eax, %eax
-  movq $0, probe_recover_rip(%rip)
-  ret
-  .globl ProbeWrite
-ProbeWrite:              // (uint64_t va): writes back the value it read
-  lea probe_fault_ret(%rip), %rax
-  mov %rax, probe_recover_rip(%rip)
-  mov %rsp, probe_recover_rsp(%rip)
-  mov (%rdi), %rax
-  mov %rax, (%rdi)
-  xor %eax, %eax
-  movq $0, probe_recover_rip(%rip)
-  ret
-  .globl ProbeExec
-ProbeExec:               // (uint64_t va): calls va, which must hold a RET
-  lea probe_fault_ret(%rip), %rax
-  mov %rax, probe_recover_rip(%rip)
-  mov %rsp, probe_recover_rsp(%rip)
-  call *%rdi
-  xor %eax, %eax
-  movq $0, probe_recover_rip(%rip)
-  ret
-probe_fault_ret:
-  mov $1, %eax
-  ret
-
 // ---- 5-level paging: CR4.LA57 may change only outside IA-32e mode (SDM Vol. 3A 4.1.1,
 // 10.8.5.4), so leave it through compatibility mode, turn paging off, set LA57 and load the
 // core's PML5 in one go, and come back. This code runs at its identity address, which the
@@ -206,18 +129,11 @@ SwitchTo5Level:          // (uint64_t root)
 2:
   ret
 
-  .globl ProbeRetInstruction
-  .balign 16
-ProbeRetInstruction:     // a RET the exec probes call at other addresses
-  ret
-
   .section .data
   .balign 8
-  .globl boot_magic, boot_info, probe_recover_rip, probe_recover_rsp
+  .globl boot_magic, boot_info
 boot_magic: .long 0
 boot_info: .long 0
-probe_recover_rip: .quad 0
-probe_recover_rsp: .quad 0
 // Flat GDT (SDM Vol. 3A 3.4.5): null, 64-bit code (L=1), 4 GiB data, 32-bit code (for
 // the LA57 switch, which passes through protected mode). Accessed bits preset, so the
 // CPU never writes them.
