@@ -9,8 +9,6 @@
 #include "tools/probe/probes.h"
 #include "tools/probe/profile.h"
 
-extern "C" void SwitchTo5Level(uint64_t root);
-
 namespace probe {
 namespace {
 
@@ -194,12 +192,14 @@ void RunCore(const BootInputs& boot) {
   WriteCr0(ReadCr0() | (1u << 16));  // CR0.WP: supervisor writes honour R/W
   WriteCr4(ReadCr4() | (1u << 7));   // CR4.PGE: the direct map's G bits take effect
   if (boot.la57) {
-    SwitchTo5Level(built.root);  // entry.S: through protected mode, CR4.LA57, CR3
+    if (!boot.switch_la57) Fail("no-la57-switch-in-this-entry");
+    boot.switch_la57(built.root);  // through protected mode, CR4.LA57, CR3
   } else {
     WriteCr3(built.root);
   }
   Out("switched").Hex(ReadCr3()).Hex(ReadCr4()).End();  // CR4 bit 12: LA57
-  RunProbes(boot.regions, boot.region_count, built.places[kDirectMapWindow], in.paging, boot.boot_info_va);
+  RunProbes(boot.regions, boot.region_count, built.places[kDirectMapWindow], in.paging, boot.boot_info_va,
+            boot.stack_bottom);
   Out("done").End();
   Halt();
 }

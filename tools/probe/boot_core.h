@@ -33,8 +33,10 @@ struct BootInputs {
   const bootmap::core::RegionInfo* regions = nullptr;
   size_t region_count = 0;
   const Footprint* footprint = nullptr;
-  bool la57 = false;          // build 5-level tables and switch to them (entry.S)
+  bool la57 = false;          // build 5-level tables and switch to them with switch_la57
+  void (*switch_la57)(uint64_t root) = nullptr;  // multiboot_entry.S: SwitchTo5Level
   uint64_t boot_info_va = 0;  // something the boot still reads after the switch (a probe)
+  uint64_t stack_bottom = 0;  // the lowest page of the probe's stack (a probe)
 };
 
 // Never returns: prints `done` (or `error ...`) and halts.

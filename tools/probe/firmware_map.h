@@ -25,7 +25,7 @@ struct E820Entry {
   uint32_t type = 0;  // E820 type as the firmware gave it (ACPI 6.5 Table 15-312)
 };
 
-inline constexpr size_t kMaxEntries = 128;
+inline constexpr size_t kMaxEntries = 512;
 
 // Copies the mmap entries (Multiboot 3.3: `size` excludes itself). Returns the count, or
 // -1 if the info has no map or more than `capacity` entries.

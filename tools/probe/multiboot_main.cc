@@ -10,6 +10,7 @@
 #include "tools/probe/firmware_map.h"
 
 extern "C" {
+void SwitchTo5Level(uint64_t root);
 extern char __code_start[], __code_end[], __data_start[], __data_end[], __stack_start[], __stack_end[];
 }
 
@@ -115,6 +116,8 @@ extern "C" void ProbeMain(uint32_t magic, uint32_t info_pa) {
   boot.region_count = size_t(region_count);
   boot.footprint = &footprint;
   boot.la57 = options.la57;
+  boot.switch_la57 = SwitchTo5Level;
+  boot.stack_bottom = Addr(__stack_start);
   boot.boot_info_va = Addr(&mbi);
   RunCore(boot);
 }

@@ -8,7 +8,6 @@ int ProbeRead(uint64_t va);
 int ProbeWrite(uint64_t va);
 int ProbeExec(uint64_t va);
 void ProbeRetInstruction();
-extern char __stack_start[], __stack_end[];
 }
 
 namespace probe {
@@ -73,7 +72,7 @@ void ProbeUnmapped(const RegionInfo* regions, size_t count, uint64_t offset) {
 }  // namespace
 
 void RunProbes(const RegionInfo* regions, size_t count, const WindowPlacement& direct,
-               Paging paging, uint64_t boot_info_va) {
+               Paging paging, uint64_t boot_info_va, uint64_t stack_bottom) {
   ProbeRam(regions, count, direct.offset);
   const uint64_t code = reinterpret_cast<uint64_t>(&ProbeRetInstruction);
   Try(code, Access::kFetch, "transition-code");              // RX identity
@@ -81,7 +80,7 @@ void RunProbes(const RegionInfo* regions, size_t count, const WindowPlacement& d
   Try(direct.offset + code, Access::kFetch, "code-via-direct-map");  // NX alias
   Try(reinterpret_cast<uint64_t>(ret_in_data), Access::kFetch, "transition-data");  // NX
   Try(boot_info_va, Access::kRead, "boot-info");
-  Try(reinterpret_cast<uint64_t>(__stack_start), Access::kWrite, "stack-bottom");
+  Try(stack_bottom, Access::kWrite, "stack-bottom");
   ProbeUnmapped(regions, count, direct.offset);
   // SDM Vol. 3A 3.3.7.1: bits 63:47 (63:56 with LA57) must all equal; else #GP(0).
   Try(PagingLevels(paging) == 5 ? uint64_t{1} << 56 : uint64_t{1} << 47, Access::kRead, "non-canonical");

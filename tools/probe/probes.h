@@ -10,6 +10,6 @@ namespace probe {
 
 void RunProbes(const bootmap::core::RegionInfo* regions, size_t count,
                const bootmap::core::WindowPlacement& direct, bootmap::core::Paging paging,
-               uint64_t boot_info_va);
+               uint64_t boot_info_va, uint64_t stack_bottom);
 
 }  // namespace probe
