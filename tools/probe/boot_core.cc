@@ -40,7 +40,8 @@ CpuInfo ReadCpu() {
   return c;
 }
 
-// Before the switch every table frame is reached through entry.S's identity map of the
+// Before the switch every table frame is reached through an identity map (multiboot_entry.S's
+// static one, or the firmware's) of the
 // first 4 GiB; the frame policy's ceiling keeps frames there (the host gets the same
 // ceiling: `bootmap build --ceiling 0x100000000`).
 uint64_t* IdentityTable(void*, uint64_t pa) { return reinterpret_cast<uint64_t*>(pa); }

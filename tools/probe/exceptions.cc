@@ -33,7 +33,7 @@ struct [[gnu::packed]] IdtPointer {
   uint64_t base;
 };
 
-// What entry.S pushes, lowest address first, then the CPU's frame (SDM Vol. 3A 6.14.2).
+// What stubs.S pushes, lowest address first, then the CPU's frame (SDM Vol. 3A 6.14.2).
 struct ExceptionFrame {
   uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
   uint64_t vector, error_code;

@@ -1,5 +1,5 @@
 // A minimal IDT: #DE, #UD, #DF, #GP and #PF record what happened; a fault inside a guarded
-// access (entry.S: ProbeRead/ProbeWrite/ProbeExec) resumes at its recovery point, any
+// access (stubs.S: ProbeRead/ProbeWrite/ProbeExec) resumes at its recovery point, any
 // other fault is reported and halts. SDM Vol. 3A 6.10-6.14. Freestanding.
 #pragma once
 #include <stdint.h>
