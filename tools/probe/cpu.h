@@ -23,29 +23,24 @@ inline void WriteMsr(uint32_t msr, uint64_t v) {
 }
 inline constexpr uint32_t kMsrPat = 0x277;  // IA32_PAT, SDM Vol. 3A 12.12.2
 
-inline uint64_t ReadCr0() {
-  uint64_t v;
-  asm volatile("mov %%cr0, %0" : "=r"(v));
-  return v;
-}
-inline void WriteCr0(uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-inline uint64_t ReadCr2() {
+// ReadCrN / WriteCrN for the control registers the probe changes (SDM Vol. 3A 2.5).
+#define PROBE_CONTROL_REGISTER(n)                                                         \
+  inline uint64_t ReadCr##n() {                                                           \
+    uint64_t v;                                                                           \
+    asm volatile("mov %%cr" #n ", %0" : "=r"(v));                                         \
+    return v;                                                                             \
+  }                                                                                       \
+  inline void WriteCr##n(uint64_t v) { asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); }
+PROBE_CONTROL_REGISTER(0)
+PROBE_CONTROL_REGISTER(3)
+PROBE_CONTROL_REGISTER(4)
+#undef PROBE_CONTROL_REGISTER
+
+inline uint64_t ReadCr2() {  // the faulting linear address of the last #PF (SDM Vol. 3A 6.15)
   uint64_t v;
   asm volatile("mov %%cr2, %0" : "=r"(v));
   return v;
 }
-inline uint64_t ReadCr3() {
-  uint64_t v;
-  asm volatile("mov %%cr3, %0" : "=r"(v));
-  return v;
-}
-inline void WriteCr3(uint64_t v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-inline uint64_t ReadCr4() {
-  uint64_t v;
-  asm volatile("mov %%cr4, %0" : "=r"(v));
-  return v;
-}
-inline void WriteCr4(uint64_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 [[noreturn]] inline void Halt() {
   for (;;) asm volatile("cli; hlt");
