@@ -57,7 +57,13 @@ void DescribeFootprint(const MultibootInfo& mbi, Footprint* f) {
   f->Keep("probe-code", Addr(__code_start), Addr(__code_end), RangeRole::kCode);
 #endif
   f->Keep("probe-data", Addr(__data_start), Addr(__data_end), RangeRole::kData);
+#ifdef PROBE_PLANT_RO_STACK
+  // Planted failure: the stack described as code, so it is mapped read-only (and
+  // executable) and the first push after the switch faults.
+  f->Keep("probe-stack", Addr(__stack_start), Addr(__stack_end), RangeRole::kCode);
+#else
   f->Keep("probe-stack", Addr(__stack_start), Addr(__stack_end), RangeRole::kStack);
+#endif
   // Multiboot 3.3: the info structure, the command line and the mmap buffer (QEMU puts
   // them in different places); page-rounded, merged where they share a page.
   struct Piece {
