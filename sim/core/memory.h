@@ -15,11 +15,16 @@ struct FrameAllocator {
   bool (*reserve)(void* ctx, uint64_t count) = nullptr;
 };
 
-// Physical address of a table frame -> its 512 entries.
+// Physical address of a table frame -> its 512 entries, or null if the embedder cannot
+// reach that frame (the builder then fails with kUnreachable; it never writes through null).
 struct PhysWindow {
   void* ctx = nullptr;
   uint64_t* (*table)(void* ctx, uint64_t pa) = nullptr;
+  // Optional: true iff `table` would return non-null for pa, answered without touching
+  // the frame (RegionFrameAllocator::Reserve counts frames with it; else it calls table).
+  bool (*reaches)(void* ctx, uint64_t pa) = nullptr;
   uint64_t* Table(uint64_t pa) const { return table(ctx, pa); }
+  bool Reaches(uint64_t pa) const { return reaches ? reaches(ctx, pa) : table(ctx, pa) != nullptr; }
 };
 
 }  // namespace bootmap::core
