@@ -74,9 +74,12 @@ Error Unreachable(uint64_t pa, uint32_t index, const char* reason) {
 }
 
 // The frames a commit will use, taken before it writes anything (prepare-then-commit):
-// a singly linked list threaded through word 0 of each zeroed frame, in allocation order.
+// a list threaded through each zeroed frame, in allocation order. Word 0 holds the next
+// frame's address, word 1 the window's pointer to it, so the commit never asks the window
+// about a new frame again.
 struct FrameList {
   uint64_t head = 0;
+  uint64_t* head_table = nullptr;
   uint64_t count = 0;
 };
 
@@ -97,7 +100,13 @@ Error Prepare(const BuildOptions& o, const PhysWindow& w, FrameAllocator& a, uin
       return Unreachable(pa, kNoIndex, "allocator returned a frame not 4 KiB aligned or above 2^MAXPHYADDR");
     uint64_t* t = w.Table(pa);
     if (t == nullptr) return Unreachable(pa, kNoIndex, "the physical window cannot reach an allocated frame");
-    if (tail != nullptr) tail[0] = pa; else list->head = pa;
+    if (tail != nullptr) {
+      tail[0] = pa;
+      tail[1] = uint64_t(uintptr_t(t));
+    } else {
+      list->head = pa;
+      list->head_table = t;
+    }
     tail = t;
     ++list->count;
   }
@@ -203,14 +212,14 @@ class Walker {
     if (win) win->tables += 1;
   }
 
-  // The next prepared frame (word 0 links to the one after it; cleared here).
+  // The next prepared frame; its link words are cleared (the frame is zeroed again).
   Error NewFrame(uint64_t* pa, uint64_t** table) {
     if (prepared_->count == 0) return Fail(Status::kInternal, "sizing and build disagree", index_);
     *pa = prepared_->head;
-    *table = window_.Table(*pa);
-    if (*table == nullptr) return Unreachable(*pa, index_, "the physical window stopped reaching a frame");
+    *table = prepared_->head_table;
     prepared_->head = (*table)[0];
-    (*table)[0] = 0;
+    prepared_->head_table = reinterpret_cast<uint64_t*>(uintptr_t((*table)[1]));
+    (*table)[0] = (*table)[1] = 0;
     --prepared_->count;
     return {};
   }

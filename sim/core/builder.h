@@ -8,8 +8,10 @@
 // only then writes. Every failure (bad input, a conflict, an allocator that breaks its
 // reserve promise, a window that cannot reach a frame) happens before the first write,
 // so existing tables stay byte-identical; frames already taken are not given back (the
-// allocator has no free). The commit itself can fail only if the window stops reaching a
-// frame it reached moments before (kUnreachable); it never dereferences a null table.
+// allocator has no free). The commit asks the window only for existing tables the dry run
+// already reached, so it cannot fail with a deterministic window (the contract: the same
+// pa gives the same answer during a build); a window that breaks that gets kUnreachable
+// with the tables partly extended, never a write through null.
 //
 // Extending existing tables (root_pa != kNoRoot):
 // - "the same mapping" ignores the bits the CPU sets: Accessed and Dirty (IA-32e bits 5

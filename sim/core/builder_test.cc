@@ -443,6 +443,7 @@ struct HoleyWindow {
 TEST(Builder, UnreachableAllocatedFrameChangesNothing) {
   const std::vector<MapRequest> second = Extend().second;
   for (uint64_t k = 0;; ++k) {
+    ASSERT_LT(k, 16u) << "the build never succeeds";
     HostMemory mem;
     Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB)});
     const auto before = mem.Snapshot();
@@ -483,6 +484,32 @@ TEST(Builder, UnreachableExistingTableIsAnError) {
     EXPECT_EQ(mem.allocated(), frames);
     EXPECT_EQ(mem.Snapshot(), before);
   }
+}
+
+// A window that breaks its contract (reaches an existing table in the dry run, not in
+// the commit) gets kUnreachable, never a write through null.
+TEST(Builder, WindowChangingItsAnswerIsAnErrorNotACrash) {
+  HostMemory mem;
+  Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB + 4096)});
+  ASSERT_TRUE(base.result.ok());
+  const uint64_t root = base.result.value.root_pa;
+  const uint64_t pdpt = mem.Table(root)[0] & 0x000f'ffff'ffff'f000ull;
+  struct Fickle {
+    HostMemory* mem;
+    uint64_t pa;
+    int calls = 0;
+  } fickle{&mem, pdpt};
+  PhysWindow w{&fickle, [](void* c, uint64_t pa) -> uint64_t* {
+                 auto* f = static_cast<Fickle*>(c);
+                 if (pa == f->pa && f->calls++ > 0) return nullptr;
+                 return f->mem->Table(pa);
+               }};
+  const std::vector<MapRequest> reqs = {Req(4 * kMiB + 8192, 0x900000, 4096)};
+  FrameAllocator a = mem.Allocator();
+  const Result<BuildOutput> r = BuildTables(BuildOptions{}, w, a, root, reqs.data(), reqs.size());
+  EXPECT_EQ(r.error.status, Status::kUnreachable);
+  EXPECT_EQ(r.error.physical, pdpt);
+  EXPECT_EQ(fickle.calls, 2);
 }
 
 // ---- Extending existing tables: A/D, upper-level permissions, preset A/D.
@@ -531,6 +558,11 @@ TEST(Builder, AccessedDirtyIgnoredWhenExtending) {
       const Result<BuildOutput> r = BuildTables(o, mem.Window(), a, first.result.value.root_pa, reqs.data(), reqs.size());
       ASSERT_TRUE(r.ok()) << r.error.reason;
       EXPECT_EQ(r.value.frames, 0u);
+      // A 4 KiB page inside the existing 1 GiB leaf is covered by it: no-op too.
+      const std::vector<MapRequest> inside = {Req(8192, 8192, 4096, kLevel4K)};
+      const Result<BuildOutput> covered =
+          BuildTables(o, mem.Window(), a, first.result.value.root_pa, inside.data(), inside.size());
+      ASSERT_TRUE(covered.ok()) << covered.error.reason;
       EXPECT_EQ(mem.Snapshot(), before);
     }
   }

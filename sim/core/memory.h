@@ -17,6 +17,7 @@ struct FrameAllocator {
 
 // Physical address of a table frame -> its 512 entries, or null if the embedder cannot
 // reach that frame (the builder then fails with kUnreachable; it never writes through null).
+// During one build the same pa must give the same answer (the dry run relies on it).
 struct PhysWindow {
   void* ctx = nullptr;
   uint64_t* (*table)(void* ctx, uint64_t pa) = nullptr;

@@ -375,6 +375,10 @@ TEST(PlanInput, BrokenListsNameTheEntry) {
     EXPECT_EQ(p.result.error.list, c.list);
     EXPECT_EQ(p.result.error.request, c.index);
   }
+  // The reason says which: unsorted, or overlapping.
+  std::vector<RegionInfo> unsorted = {ram2, ram}, overlapping = {ram, {kGiB - 4096, 8192, RegionKind::kReserved, 0}};
+  EXPECT_STREQ(RunPlan(WithRam(&unsorted), {DirectMap()}).result.error.reason, "not sorted: starts below the entry before it");
+  EXPECT_STREQ(RunPlan(WithRam(&overlapping), {DirectMap()}).result.error.reason, "overlaps the entry before it");
   // Touching entries and an entry ending exactly at 2^64 are fine.
   std::vector<RegionInfo> ok = {ram, {kGiB, kGiB, RegionKind::kReserved, 0}, {kTop - 0xfff, 0x1000, RegionKind::kReserved, 0}};
   std::vector<TypeRange> mtrr = {wb, {4 * kGiB, kTop - 4 * kGiB + 1, MemType::kUC}};
