@@ -374,7 +374,6 @@ Result<uint64_t> SizeFor(const BuildOptions& o, const PhysWindow& w, uint64_t ro
   if (Error e = CheckOptions(o, root_pa); !e.ok()) return {e, 0};
   if (count != 0 && requests == nullptr)
     return {Fail(Status::kInvalidRequest, "requests is null but count is not zero"), 0};
-  if (w.table == nullptr) return {Fail(Status::kInvalidRequest, "PhysWindow::table is null"), 0};
   Walker<F, false> walker(o, w, nullptr, stats);
   result.error = walker.Run(&root_pa, requests, count);
   result.value = walker.frames();

@@ -462,18 +462,23 @@ TEST(Builder, UnreachableAllocatedFrameChangesNothing) {
   }
 }
 
+// A 4-level build whose page at 4 MiB sits below four tables: their addresses, root first.
+std::vector<uint64_t> FourTablePath(HostMemory& mem) {
+  Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB + 4096)});
+  EXPECT_TRUE(base.result.ok());
+  std::vector<uint64_t> path = {base.result.value.root_pa};
+  for (int slot : {0, 0, 2}) path.push_back(mem.Table(path.back())[slot] & 0x000f'ffff'ffff'f000ull);
+  return path;
+}
+
 // Existing tables the window cannot reach (the root, or a table an entry points to) are
 // found by the dry run: kUnreachable, nothing allocated, nothing written, never a null write.
 TEST(Builder, UnreachableExistingTableIsAnError) {
   HostMemory mem;
-  Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB + 4096)});
-  ASSERT_TRUE(base.result.ok());
-  const uint64_t root = base.result.value.root_pa;
-  const uint64_t pdpt = mem.Table(root)[0] & 0x000f'ffff'ffff'f000ull;
-  const uint64_t pd = mem.Table(pdpt)[0] & 0x000f'ffff'ffff'f000ull;
-  const uint64_t pt = mem.Table(pd)[2] & 0x000f'ffff'ffff'f000ull;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  const uint64_t root = path[0];
   const auto before = mem.Snapshot();
-  for (uint64_t hole : {root, pdpt, pd, pt}) {
+  for (uint64_t hole : path) {
     HoleyWindow holey{&mem, hole};
     const std::vector<MapRequest> reqs = {Req(4 * kMiB + 8192, 0x900000, 4096)};
     FrameAllocator a = mem.Allocator();
@@ -490,10 +495,8 @@ TEST(Builder, UnreachableExistingTableIsAnError) {
 // the commit) gets kUnreachable, never a write through null.
 TEST(Builder, WindowChangingItsAnswerIsAnErrorNotACrash) {
   HostMemory mem;
-  Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB + 4096)});
-  ASSERT_TRUE(base.result.ok());
-  const uint64_t root = base.result.value.root_pa;
-  const uint64_t pdpt = mem.Table(root)[0] & 0x000f'ffff'ffff'f000ull;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  const uint64_t root = path[0], pdpt = path[1];
   struct Fickle {
     HostMemory* mem;
     uint64_t pa;

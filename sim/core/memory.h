@@ -24,8 +24,9 @@ struct PhysWindow {
   // Optional: true iff `table` would return non-null for pa, answered without touching
   // the frame (RegionFrameAllocator::Reserve counts frames with it; else it calls table).
   bool (*reaches)(void* ctx, uint64_t pa) = nullptr;
-  uint64_t* Table(uint64_t pa) const { return table(ctx, pa); }
-  bool Reaches(uint64_t pa) const { return reaches ? reaches(ctx, pa) : table(ctx, pa) != nullptr; }
+  // No `table` callback reaches nothing (enough for the dry run of a fresh tree).
+  uint64_t* Table(uint64_t pa) const { return table ? table(ctx, pa) : nullptr; }
+  bool Reaches(uint64_t pa) const { return reaches ? reaches(ctx, pa) : Table(pa) != nullptr; }
 };
 
 }  // namespace bootmap::core

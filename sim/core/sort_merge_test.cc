@@ -100,6 +100,17 @@ TEST(SortAndMerge, RandomMapsAgreeWithPointwiseRule) {
     for (int i = 0, n = 1 + int(rng() % 12); i < n; ++i)
       in.push_back({(rng() % 32) * 0x1000, (rng() % 8) * 0x1000, RegionKind(rng() % kRegionKindCount), rng() % 2});
     const std::vector<RegionInfo> out = Merge(in);
+    // What Plan requires of its regions holds: it accepts them.
+    Window w;
+    w.kinds = kAllKinds;
+    WindowPlacement place;
+    std::vector<MapRequest> reqs(64);
+    PlanInput plan;
+    plan.regions = out.data();
+    plan.region_count = out.size();
+    plan.layout = {&w, 1, nullptr, 0};
+    PlanOutput po{reqs.data(), reqs.size(), &place};
+    EXPECT_TRUE(Plan(plan, &po).ok()) << trial;
     for (size_t i = 1; i < out.size(); ++i) {
       EXPECT_GT(out[i].base, out[i - 1].base + out[i - 1].size - 1);
       const bool touching = out[i - 1].base + out[i - 1].size == out[i].base;
