@@ -201,6 +201,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     return std::move(result);
   };
 
+  const std::string source = options.map_source.empty() ? m.name : options.map_source;  // for errors
   // Layout: --layout, else --profile, else the map's own, else the default profile.
   auto shared_layout = std::make_shared<HostLayout>();
   HostLayout& layout = *shared_layout;
@@ -213,7 +214,6 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
       return bad(why + ")");
     }
   } else if (!m.layout_json.empty()) {
-    const std::string source = options.map_source.empty() ? m.name : options.map_source;
     if (std::string e = ParseLayout(m.layout_json, source, "/layout", &layout); !e.empty()) return bad(e);
   } else {
     LoadProfile(kDefaultProfile, &layout);
@@ -312,7 +312,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     result.requests.clear();
     const Error& e = planned.error;
     if (e.status == Status::kInvalidMap || e.status == Status::kInvalidCpu)
-      return bad(DescribeInputError(e, options.map_source.empty() ? m.name : options.map_source, in));
+      return bad(DescribeInputError(e, source, in));
     const std::string name = e.request < result.windows.size() ? "window '" + result.windows[e.request].name + "'" : "layout";
     result.bad_input = e.status == Status::kInvalidLayout;
     result.error = name + ": " + e.reason;
@@ -380,10 +380,9 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     } else if (e.status == Status::kOutOfFrames) {
       result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
                      " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
-    } else if (e.status == Status::kInvalidCpu) {
+    } else if (e.status == Status::kInvalidCpu) {  // Plan refuses it first; kept for completeness
       result.bad_input = true;
-      result.error = (options.map_source.empty() ? m.name : options.map_source) + ": /cpu/maxphyaddr " +
-                     std::to_string(e.needed) + ": " + e.reason;
+      result.error = DescribeInputError(e, source, in);
     } else if (e.status == Status::kUnreachable) {
       result.error = "table frame " + Hex(e.physical) + " is not reachable in simulated memory: " + e.reason +
                      (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");
