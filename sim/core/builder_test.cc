@@ -577,7 +577,7 @@ TEST(Builder, AccessedDirtyIgnoredWhenExtending) {
 TEST(Builder, StricterUpperEntryIsReported) {
   struct Case {
     Paging p;
-    uint64_t clear, set;  // applied to the existing PML4 entry
+    uint64_t clear, set;  // applied to the existing root entry (PML4 or PML5)
     bool writable, user, nx;
   };
   const Case cases[] = {
@@ -587,30 +587,42 @@ TEST(Builder, StricterUpperEntryIsReported) {
       {Paging::kEptLevel4, 0x2, 0, true, false, true},            // EPT write
       {Paging::kEptLevel4, 0x4, 0, false, false, false},          // EPT execute
   };
-  for (const Case& c : cases) {
-    HostMemory mem;
-    MapRequest ro = Req(0, 0, 4096);
-    ro.writable = false;
-    Built first = Build(mem, c.p, {ro});
-    ASSERT_TRUE(first.result.ok());
-    uint64_t* root = mem.Table(first.result.value.root_pa);
-    root[0] = (root[0] & ~c.clear) | c.set;
-    const auto before = mem.Snapshot();
-    MapRequest want = Req(8192, 8192, 4096);
-    want.writable = c.writable;
-    want.user = c.user;
-    want.nx = c.nx;
-    Built second = Build(mem, c.p, {want}, first.result.value.root_pa);
-    EXPECT_EQ(second.result.error.status, Status::kRestrictedPath) << c.clear << " " << c.set;
-    EXPECT_EQ(second.result.error.address, 8192u);
-    EXPECT_EQ(mem.Snapshot(), before);
-    // What the entry allows still goes in.
-    MapRequest allowed = Req(8192, 8192, 4096);
-    allowed.writable = false;
-    allowed.nx = true;
-    Built third = Build(mem, c.p, {allowed}, first.result.value.root_pa);
-    EXPECT_TRUE(third.result.ok()) << third.result.error.reason;
+  for (Case c : cases) {
+    for (bool five : {false, true}) {
+      if (five) c.p = IsEpt(c.p) ? Paging::kEptLevel5 : Paging::kX86Level5;
+      HostMemory mem;
+      MapRequest ro = Req(0, 0, 4096);
+      ro.writable = false;
+      Built first = Build(mem, c.p, {ro});
+      ASSERT_TRUE(first.result.ok());
+      uint64_t* root = mem.Table(first.result.value.root_pa);
+      root[0] = (root[0] & ~c.clear) | c.set;
+      const auto before = mem.Snapshot();
+      MapRequest want = Req(8192, 8192, 4096);
+      want.writable = c.writable;
+      want.user = c.user;
+      want.nx = c.nx;
+      Built second = Build(mem, c.p, {want}, first.result.value.root_pa);
+      EXPECT_EQ(second.result.error.status, Status::kRestrictedPath) << c.clear << " " << c.set;
+      EXPECT_EQ(second.result.error.address, 8192u);
+      EXPECT_EQ(mem.Snapshot(), before);
+      // What the entry allows still goes in.
+      MapRequest allowed = Req(8192, 8192, 4096);
+      allowed.writable = false;
+      allowed.nx = true;
+      Built third = Build(mem, c.p, {allowed}, first.result.value.root_pa);
+      EXPECT_TRUE(third.result.ok()) << third.result.error.reason;
+    }
   }
+  // The same where a new 2 MiB leaf would go but an existing page table sits below a
+  // read-only PD entry: reported before filling in below it.
+  HostMemory mem;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  mem.Table(path[2])[2] &= ~uint64_t{2};  // PD entry over [4 MiB, 6 MiB): R/W clear
+  const auto before = mem.Snapshot();
+  Built below = Build(mem, Paging::kX86Level4, {Req(4 * kMiB, 4 * kMiB, 2 * kMiB, kLevel2M)}, path[0]);
+  EXPECT_EQ(below.result.error.status, Status::kRestrictedPath);
+  EXPECT_EQ(mem.Snapshot(), before);
 }
 
 }  // namespace
