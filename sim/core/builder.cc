@@ -24,8 +24,8 @@ Error Validate(const BuildOptions& o, const MapRequest& r, uint32_t index) {
     return Fail(Status::kInvalidRequest, "va, pa and size must be 4 KiB aligned", index, r.va);
   if (r.max_level > kLevel1G)
     return Fail(Status::kInvalidRequest, "largest page must be 4 KiB, 2 MiB or 1 GiB", index, r.va);
-  // SDM Vol. 3A 4.1.4: physical addresses are below 2^MAXPHYADDR.
-  const uint64_t phys_top = o.maxphyaddr >= 64 ? ~uint64_t{0} : uint64_t{1} << o.maxphyaddr;
+  // SDM Vol. 3A 4.1.4: physical addresses are below 2^MAXPHYADDR (<= 2^52: CheckOptions).
+  const uint64_t phys_top = uint64_t{1} << o.maxphyaddr;
   if (r.pa >= phys_top || r.size > phys_top - r.pa)
     return Fail(Status::kInvalidRequest, "physical range exceeds MAXPHYADDR", index, r.va);
   constexpr uint64_t kSpace = uint64_t{1} << F::kVaBits;
@@ -50,6 +50,69 @@ Error Validate(const BuildOptions& o, const MapRequest& r, uint32_t index) {
   return {};
 }
 
+// Everything the options must satisfy: SDM Vol. 3A 4.1.4, MAXPHYADDR is at most 52, so
+// a PA below 2^MAXPHYADDR fits the address field (bits 51:12) and never reaches the
+// ignored or protection-key bits above it.
+Error CheckOptions(const BuildOptions& o, uint64_t root_pa) {
+  if (o.maxphyaddr > 52) {
+    Error e = Fail(Status::kInvalidCpu, "BuildOptions::maxphyaddr must be at most 52 (SDM Vol. 3A 4.1.4)");
+    e.needed = o.maxphyaddr;
+    return e;
+  }
+  if (root_pa != kNoRoot && ((root_pa & (kFrameBytes - 1)) || (root_pa >> o.maxphyaddr) != 0)) {
+    Error e = Fail(Status::kInvalidRequest, "root_pa must be 4 KiB aligned and below 2^MAXPHYADDR");
+    e.physical = root_pa;
+    return e;
+  }
+  return {};
+}
+
+Error Unreachable(uint64_t pa, uint32_t index, const char* reason) {
+  Error e = Fail(Status::kUnreachable, reason, index);
+  e.physical = pa;
+  return e;
+}
+
+// The frames a commit will use, taken before it writes anything (prepare-then-commit):
+// a list threaded through each zeroed frame, in allocation order. Word 0 holds the next
+// frame's address, word 1 the window's pointer to it, so the commit never asks the window
+// about a new frame again.
+struct FrameList {
+  uint64_t head = 0;
+  uint64_t* head_table = nullptr;
+  uint64_t count = 0;
+};
+
+// Takes `n` frames from `a` and checks each is reachable, aligned and below
+// 2^MAXPHYADDR. On failure nothing but those frames was written.
+Error Prepare(const BuildOptions& o, const PhysWindow& w, FrameAllocator& a, uint64_t n,
+              FrameList* list) {
+  if (n != 0 && a.allocate == nullptr) return Fail(Status::kOutOfFrames, "FrameAllocator::allocate is null");
+  uint64_t* tail = nullptr;
+  for (uint64_t k = 0; k < n; ++k) {
+    uint64_t pa = 0;
+    if (!a.allocate(a.ctx, &pa)) {
+      Error e = Fail(Status::kOutOfFrames, "frame allocator failed before the tables were written");
+      e.needed = n;
+      return e;
+    }
+    if ((pa & (kFrameBytes - 1)) || (pa >> o.maxphyaddr) != 0)
+      return Unreachable(pa, kNoIndex, "allocator returned a frame not 4 KiB aligned or above 2^MAXPHYADDR");
+    uint64_t* t = w.Table(pa);
+    if (t == nullptr) return Unreachable(pa, kNoIndex, "the physical window cannot reach an allocated frame");
+    if (tail != nullptr) {
+      tail[0] = pa;
+      tail[1] = uint64_t(uintptr_t(t));
+    } else {
+      list->head = pa;
+      list->head_table = t;
+    }
+    tail = t;
+    ++list->count;
+  }
+  return {};
+}
+
 // kCommit = false: the dry run. It writes nothing, validates against existing entries,
 // and counts the tables the commit will allocate. A table that does not exist yet is
 // "virtual" (nullptr); since requests are sorted and disjoint after clipping, tables
@@ -60,24 +123,15 @@ class Walker {
  public:
   using E = typename F::Entry;
 
-  Walker(const BuildOptions& o, const PhysWindow& w, FrameAllocator* a, BuildStats* s)
-      : options_(o), window_(w), allocator_(a), stats_(s) {
+  Walker(const BuildOptions& o, const PhysWindow& w, FrameList* f, BuildStats* s)
+      : options_(o), window_(w), prepared_(f), stats_(s) {
     for (uint64_t& b : last_new_) b = ~uint64_t{0};
   }
 
   Error Run(uint64_t* root_pa, const MapRequest* requests, size_t count) {
     uint64_t* root = nullptr;
-    bool fresh = false;
-    if (*root_pa == kNoRoot) {
-      if constexpr (kCommit) {
-        if (Error e = NewFrame(root_pa); !e.ok()) return e;
-        fresh = true;
-        root = window_.Table(*root_pa);
-      }
-      CountTable(nullptr);
-    } else {
-      root = window_.Table(*root_pa);
-    }
+    const bool fresh = *root_pa == kNoRoot;
+    if (Error e = Root(root_pa, &root); !e.ok()) return e;
     // Overlaps: the part of a request already covered by an earlier one must map
     // identically and is skipped (SameMapping); anything else is a conflict.
     uint32_t cover = kNoIndex;
@@ -114,6 +168,21 @@ class Walker {
   uint64_t frames() const { return frames_; }
 
  private:
+  // The root: a new frame (nullptr in the dry run), or the existing one, which the
+  // window must reach.
+  Error Root(uint64_t* root_pa, uint64_t** root) {
+    if (*root_pa == kNoRoot) {
+      if constexpr (kCommit) {
+        if (Error e = NewFrame(root_pa, root); !e.ok()) return e;
+      }
+      CountTable(nullptr);
+      return {};
+    }
+    *root = window_.Table(*root_pa);
+    if (*root == nullptr) return Unreachable(*root_pa, kNoIndex, "the physical window cannot reach the root table");
+    return {};
+  }
+
   void Begin(const MapRequest& r) {
     LeafAttrs a;
     a.writable = r.writable;
@@ -121,7 +190,9 @@ class Walker {
     a.nx = r.nx;
     a.global = r.global;
     a.type = r.type;
-    for (int l = 0; l <= kLevel1G; ++l) bits_[l] = E::LeafBits(l, a, options_.nx);
+    // SDM Vol. 3A 4.8: A and D preset spare the CPU a locked update on first touch.
+    const uint64_t ad = options_.preset_accessed_dirty ? E::kAccessedDirty : 0;
+    for (int l = 0; l <= kLevel1G; ++l) bits_[l] = E::LeafBits(l, a, options_.nx) | ad;
     leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : kLevel2M);
     win_ = (stats_ && r.window < stats_->window_count) ? &stats_->per_window[r.window] : nullptr;
   }
@@ -141,10 +212,32 @@ class Walker {
     if (win) win->tables += 1;
   }
 
-  Error NewFrame(uint64_t* pa) {
-    if (!allocator_->allocate(allocator_->ctx, pa))
-      return Fail(Status::kOutOfFrames, "frame allocator is empty", index_);
+  // The next prepared frame; its link words are cleared (the frame is zeroed again).
+  Error NewFrame(uint64_t* pa, uint64_t** table) {
+    if (prepared_->count == 0) return Fail(Status::kInternal, "sizing and build disagree", index_);
+    *pa = prepared_->head;
+    *table = prepared_->head_table;
+    prepared_->head = (*table)[0];
+    prepared_->head_table = reinterpret_cast<uint64_t*>(uintptr_t((*table)[1]));
+    (*table)[0] = (*table)[1] = 0;
+    --prepared_->count;
     return {};
+  }
+
+  // An existing table that an entry points to; the window must reach it.
+  Error Existing(uint64_t e, uint64_t** table) {
+    const uint64_t pa = E::TableAddress(e);
+    *table = window_.Table(pa);
+    if (*table == nullptr) return Unreachable(pa, index_, "the physical window cannot reach an existing table");
+    return {};
+  }
+
+  // An existing non-leaf entry stricter than the new leaf is reported, not widened:
+  // widening it would grant the same to every mapping already below it.
+  Error Path(uint64_t e, uint64_t va) {
+    if (E::PathAllows(e, bits_[0])) return {};
+    return Fail(Status::kRestrictedPath, "an existing upper-level entry forbids what the request grants (R/W, U/S or XD)",
+                index_, va);
   }
 
   Error OverLimit() {
@@ -190,7 +283,7 @@ class Walker {
   template <int L>
   Error Leaves(uint64_t* t, bool fresh, uint64_t i, uint64_t n, uint64_t va, uint64_t pa) {
     constexpr uint64_t kStep = LevelBytes(L);
-    uint64_t want = bits_[L] | pa;
+    uint64_t want = bits_[L] | E::LeafAddress(L, pa);  // pa < 2^MAXPHYADDR <= 2^52: Validate
     if (t == nullptr || (kCommit && fresh)) {
       // Nothing there yet (the slots of a request are its own: requests are disjoint).
       if constexpr (kCommit) {
@@ -206,13 +299,15 @@ class Walker {
       if (!E::IsPresent(e)) {
         if constexpr (kCommit) t[i + k] = want;
         ++added;
-      } else if (e == want) {
-        // Same mapping twice: a no-op.
+      } else if (E::SameLeaf(e, want, E::kAccessedDirty)) {
+        // Same mapping twice: a no-op, whatever the CPU set in A/D.
       } else if (L > 0 && !E::IsLeaf(L, e)) {
         // An existing subtable: fill in below it instead.
         if constexpr (L > 0) {
-          if (Error r = Map<L - 1>(window_.Table(E::TableAddress(e)), false, va, va + kStep, pa); !r.ok())
-            return r;
+          uint64_t* sub = nullptr;
+          if (Error r = Existing(e, &sub); !r.ok()) return r;
+          if (Error r = Path(e, va); !r.ok()) return r;
+          if (Error r = Map<L - 1>(sub, false, va, va + kStep, pa); !r.ok()) return r;
         }
       } else {
         return Conflict(va);
@@ -230,13 +325,13 @@ class Walker {
     const uint64_t e = t ? t[i] : 0;
     if (E::IsPresent(e)) {
       if (E::IsLeaf(L, e)) return CoveredByLeaf(L, e, va, pa);
-      child = window_.Table(E::TableAddress(e));
+      if (Error r = Existing(e, &child); !r.ok()) return r;
+      if (Error r = Path(e, va); !r.ok()) return r;
       child_fresh = fresh;  // below a table made in this commit, all is new
     } else if constexpr (kCommit) {
       uint64_t child_pa;
-      if (Error r = NewFrame(&child_pa); !r.ok()) return r;
+      if (Error r = NewFrame(&child_pa, &child); !r.ok()) return r;
       t[i] = E::Table(child_pa);
-      child = window_.Table(child_pa);
       child_fresh = true;
       CountTable(win_);
     } else {
@@ -255,13 +350,13 @@ class Walker {
     if (level > kLevel1G) return Conflict(va);
     const uint64_t base_pa = E::LeafAddress(level, e);
     const uint64_t offset = va & (LevelBytes(level) - 1);
-    if (base_pa + offset == pa && e == (bits_[level] | base_pa)) return {};
+    if (base_pa + offset == pa && E::SameLeaf(e, bits_[level] | base_pa, E::kAccessedDirty)) return {};
     return Conflict(va);
   }
 
   const BuildOptions& options_;
   const PhysWindow& window_;
-  FrameAllocator* allocator_;
+  FrameList* prepared_;  // commit only
   BuildStats* stats_;
   uint64_t frames_ = 0;
   uint32_t index_ = kNoIndex;
@@ -276,6 +371,9 @@ template <class F>
 Result<uint64_t> SizeFor(const BuildOptions& o, const PhysWindow& w, uint64_t root_pa,
                          const MapRequest* requests, size_t count, BuildStats* stats) {
   Result<uint64_t> result;
+  if (Error e = CheckOptions(o, root_pa); !e.ok()) return {e, 0};
+  if (count != 0 && requests == nullptr)
+    return {Fail(Status::kInvalidRequest, "requests is null but count is not zero"), 0};
   Walker<F, false> walker(o, w, nullptr, stats);
   result.error = walker.Run(&root_pa, requests, count);
   result.value = walker.frames();
@@ -298,11 +396,18 @@ Result<BuildOutput> BuildFor(const BuildOptions& o, const PhysWindow& w, FrameAl
     result.error.needed = size.value;
     return result;
   }
-  Walker<F, true> walker(o, w, &a, stats);
+  // Take them all now: an allocator that breaks its reserve promise, or a window that
+  // cannot reach a frame, fails here with every existing entry untouched.
+  FrameList prepared;
+  if (Error e = Prepare(o, w, a, size.value, &prepared); !e.ok()) {
+    result.error = e;
+    return result;
+  }
+  Walker<F, true> walker(o, w, &prepared, stats);
   result.error = walker.Run(&root_pa, requests, count);
   result.value.root_pa = root_pa;
   result.value.frames = walker.frames();
-  if (result.ok() && walker.frames() != size.value) {
+  if (result.ok() && (walker.frames() != size.value || prepared.count != 0)) {
     result.error = Fail(Status::kInternal, "sizing and build disagree");
     result.error.needed = size.value;
   }

@@ -3,8 +3,25 @@
 //
 // Requests must be sorted by va (SortRequests). Overlapping requests must map
 // identically (then the overlap is a no-op); otherwise the build fails naming both.
-// BuildTables sizes first (a dry run that also validates everything), reserves exactly
-// that many frames, then commits; a failure before commit leaves the tables untouched.
+// BuildTables sizes first (a dry run that also validates everything, existing entries
+// included), reserves exactly that many frames, takes them all from the allocator, and
+// only then writes. Every failure (bad input, a conflict, an allocator that breaks its
+// reserve promise, a window that cannot reach a frame) happens before the first write,
+// so existing tables stay byte-identical; frames already taken are not given back (the
+// allocator has no free). The commit asks the window only for existing tables the dry run
+// already reached, so it cannot fail with a deterministic window (the contract: the same
+// pa gives the same answer during a build); a window that breaks that gets kUnreachable
+// with the tables partly extended, never a write through null.
+//
+// Extending existing tables (root_pa != kNoRoot):
+// - "the same mapping" ignores the bits the CPU sets: Accessed and Dirty (IA-32e bits 5
+//   and 6, SDM Vol. 3A 4.8; EPT bits 8 and 9, Vol. 3C 29.3.5);
+// - an existing non-leaf entry on the path must allow what the new leaf grants (R/W,
+//   U/S, no XD; EPT R/W/X, Vol. 3A 4.6, Vol. 3C 29.3.3). A stricter one is reported
+//   (kRestrictedPath), never widened: widening would grant the same to every mapping
+//   already below it;
+// - every table an existing entry points to must be reachable through the window
+//   (else kUnreachable, found by the dry run).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +38,12 @@ struct BuildOptions {
   Paging paging = Paging::kX86Level4;
   bool page1gb = true;      // CPU supports 1 GiB leaves (CPUID.80000001H:EDX[26])
   bool nx = true;           // EFER.NXE will be set; otherwise bit 63 is reserved
-  uint8_t maxphyaddr = 52;  // physical addresses must stay below 2^maxphyaddr
+  uint8_t maxphyaddr = 52;  // physical addresses must stay below 2^maxphyaddr; at most
+                            // 52 (SDM Vol. 3A 4.1.4), else kInvalidCpu
+  // Write new leaves with Accessed and Dirty already set, as Linux's PAGE_KERNEL does:
+  // the CPU then never needs a locked A/D update on first touch (SDM Vol. 3A 4.8). For
+  // EPT the bits (8, 9) only matter when EPTP[6] enables A/D (Vol. 3C 29.3.5).
+  bool preset_accessed_dirty = true;
   // Most table frames a build may take (0: no limit). Sizing stops with kOutOfFrames as
   // soon as the count passes it, so the dry run's work is bounded too (DESIGN.md: past a
   // limit a clear error, never a hang).

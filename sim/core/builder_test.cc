@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -307,6 +308,321 @@ TEST(Builder, BulkLegacySizing) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(stats.total.leaves[0], 1ull << 28);
   EXPECT_EQ(s.value, 1 + 2 + 1024 + (1ull << 19));  // PML4, 2 PDPTs, PDs, PTs
+}
+
+// ---- Validated options (SDM Vol. 3A 4.1.4) and PAs kept in the address field.
+
+// MAXPHYADDR above 52 is refused with kInvalidCpu; 52 is fine.
+TEST(Builder, MaxPhyAddrAbove52IsRefused) {
+  for (uint8_t bits : {52, 53, 63, 64, 255}) {
+    HostMemory mem;
+    BuildOptions o;
+    o.maxphyaddr = bits;
+    const std::vector<MapRequest> reqs = {Req(0, 0, 4096)};
+    FrameAllocator a = mem.Allocator();
+    const Result<BuildOutput> r = BuildTables(o, mem.Window(), a, kNoRoot, reqs.data(), reqs.size());
+    const Result<uint64_t> s = SizeTables(o, mem.Window(), kNoRoot, reqs.data(), reqs.size());
+    if (bits == 52) {
+      EXPECT_TRUE(r.ok());
+      EXPECT_TRUE(s.ok());
+    } else {
+      EXPECT_EQ(r.error.status, Status::kInvalidCpu) << int(bits);
+      EXPECT_EQ(s.error.status, Status::kInvalidCpu);
+      EXPECT_EQ(r.error.needed, bits);
+      EXPECT_EQ(mem.allocated(), 0u);
+    }
+  }
+}
+
+// The highest PA below 2^52 lands in bits 51:12 only; at 2^MAXPHYADDR it is an error.
+TEST(Builder, PhysicalAddressStaysInAddressField) {
+  for (Paging p : kAllPaging) {
+    HostMemory mem;
+    const uint64_t top = (uint64_t{1} << 52) - kGiB;
+    Built b = Build(mem, p, {Req(0, top, kGiB), Req(kGiB, (uint64_t{1} << 52) - 4096, 4096)});
+    ASSERT_TRUE(b.result.ok()) << b.result.error.reason;
+    for (const Leaf& l : b.leaves) EXPECT_EQ(l.raw & 0x7ff0'0000'0000'0000ull, 0u) << std::hex << l.raw;
+  }
+  for (uint8_t bits : {36, 46, 52}) {
+    HostMemory mem;
+    BuildOptions o;
+    o.maxphyaddr = bits;
+    const std::vector<MapRequest> reqs = {Req(0, uint64_t{1} << bits, 4096)};
+    const Result<uint64_t> s = SizeTables(o, mem.Window(), kNoRoot, reqs.data(), reqs.size());
+    EXPECT_EQ(s.error.status, Status::kInvalidRequest) << int(bits);
+    // A root at or above 2^MAXPHYADDR, or misaligned, is refused too.
+    for (uint64_t root : {uint64_t{1} << bits, uint64_t{0x1800}})
+      EXPECT_EQ(SizeTables(o, mem.Window(), root, nullptr, 0).error.status, Status::kInvalidRequest);
+  }
+}
+
+// ---- Prepare-then-commit: every failure leaves existing tables byte-identical.
+
+// The frames present before, with their contents (frames taken later are not compared).
+std::map<uint64_t, std::vector<uint64_t>> Existing(HostMemory& mem, const std::map<uint64_t, std::vector<uint64_t>>& before) {
+  std::map<uint64_t, std::vector<uint64_t>> now = mem.Snapshot(), kept;
+  for (const auto& [k, v] : before) kept[k] = now[k];
+  return kept;
+}
+
+// An allocator over HostMemory that promises everything and fails on frame `fail_at`.
+struct FailingAllocator {
+  HostMemory* mem;
+  uint64_t fail_at;
+  uint64_t calls = 0;
+  FrameAllocator Interface() {
+    FrameAllocator a;
+    a.ctx = this;
+    a.allocate = [](void* c, uint64_t* pa) {
+      auto* self = static_cast<FailingAllocator*>(c);
+      if (self->calls++ == self->fail_at) return false;
+      FrameAllocator inner = self->mem->Allocator();
+      return inner.allocate(inner.ctx, pa);
+    };
+    a.reserve = [](void*, uint64_t) { return true; };  // a lie
+    return a;
+  }
+};
+
+// A first build to extend, and a second batch that needs new tables at every level.
+struct Extend {
+  std::vector<MapRequest> second = {Req(8 * kMiB, 8 * kMiB, 4096), Req(kGiB * 7 + 4096, 0, 4096),
+                                    Req(uint64_t{1} << 40, 0, 2 * kMiB), Req(0xffff800000000000ull, 0, 4096)};
+};
+
+// An allocator that fails on the k-th frame, for every k a build needs: the build fails
+// (kOutOfFrames), and the tables it extends are byte-identical to before.
+TEST(Builder, AllocatorFailingAtEveryFrameChangesNothing) {
+  for (Paging p : {Paging::kX86Level4, Paging::kX86Level5}) {
+    HostMemory probe;
+    Built first = Build(probe, p, {Req(0, 0, 4 * kMiB)});
+    ASSERT_TRUE(first.result.ok());
+    const std::vector<MapRequest> second = Extend().second;
+    const Result<uint64_t> need = SizeTables(BuildOptions{p}, probe.Window(), first.result.value.root_pa,
+                                             second.data(), second.size());
+    ASSERT_TRUE(need.ok());
+    ASSERT_GE(need.value, 4u);
+    for (uint64_t k = 0; k < need.value; ++k) {
+      HostMemory mem;
+      Built base = Build(mem, p, {Req(0, 0, 4 * kMiB)});
+      const auto before = mem.Snapshot();
+      FailingAllocator failing{&mem, k};
+      FrameAllocator a = failing.Interface();
+      BuildOptions o;
+      o.paging = p;
+      const Result<BuildOutput> r =
+          BuildTables(o, mem.Window(), a, base.result.value.root_pa, second.data(), second.size());
+      EXPECT_EQ(r.error.status, Status::kOutOfFrames) << "k=" << k;
+      EXPECT_EQ(Existing(mem, before), before) << "k=" << k;
+    }
+    // And with one frame more than needed the same build succeeds.
+    HostMemory mem;
+    Built base = Build(mem, p, {Req(0, 0, 4 * kMiB)});
+    FailingAllocator failing{&mem, need.value};
+    FrameAllocator a = failing.Interface();
+    BuildOptions o;
+    o.paging = p;
+    EXPECT_TRUE(BuildTables(o, mem.Window(), a, base.result.value.root_pa, second.data(), second.size()).ok());
+  }
+}
+
+// HostMemory's window, except that frame `hole` cannot be reached (returns null).
+struct HoleyWindow {
+  HostMemory* mem;
+  uint64_t hole;
+  PhysWindow Window() {
+    return PhysWindow{this, [](void* c, uint64_t pa) -> uint64_t* {
+                        auto* self = static_cast<HoleyWindow*>(c);
+                        return pa == self->hole ? nullptr : self->mem->Table(pa);
+                      }};
+  }
+};
+
+// A window that cannot reach one of the frames the allocator hands out, for each frame
+// the build takes: kUnreachable naming it, existing tables byte-identical.
+TEST(Builder, UnreachableAllocatedFrameChangesNothing) {
+  const std::vector<MapRequest> second = Extend().second;
+  for (uint64_t k = 0;; ++k) {
+    ASSERT_LT(k, 16u) << "the build never succeeds";
+    HostMemory mem;
+    Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB)});
+    const auto before = mem.Snapshot();
+    const uint64_t hole = 0x100000 + (mem.allocated() + k) * 4096;  // HostMemory hands out frames in order
+    HoleyWindow holey{&mem, hole};
+    FrameAllocator a = mem.Allocator();
+    const Result<BuildOutput> r =
+        BuildTables(BuildOptions{}, holey.Window(), a, base.result.value.root_pa, second.data(), second.size());
+    if (r.ok()) {
+      EXPECT_GE(k, 4u);  // past the last frame the build needs
+      break;
+    }
+    EXPECT_EQ(r.error.status, Status::kUnreachable) << k;
+    EXPECT_EQ(r.error.physical, hole);
+    EXPECT_EQ(Existing(mem, before), before) << k;
+  }
+}
+
+// A 4-level build whose page at 4 MiB sits below four tables: their addresses, root first.
+std::vector<uint64_t> FourTablePath(HostMemory& mem) {
+  Built base = Build(mem, Paging::kX86Level4, {Req(0, 0, 4 * kMiB + 4096)});
+  EXPECT_TRUE(base.result.ok());
+  std::vector<uint64_t> path = {base.result.value.root_pa};
+  for (int slot : {0, 0, 2}) path.push_back(mem.Table(path.back())[slot] & 0x000f'ffff'ffff'f000ull);
+  return path;
+}
+
+// Existing tables the window cannot reach (the root, or a table an entry points to) are
+// found by the dry run: kUnreachable, nothing allocated, nothing written, never a null write.
+TEST(Builder, UnreachableExistingTableIsAnError) {
+  HostMemory mem;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  const uint64_t root = path[0];
+  const auto before = mem.Snapshot();
+  for (uint64_t hole : path) {
+    HoleyWindow holey{&mem, hole};
+    const std::vector<MapRequest> reqs = {Req(4 * kMiB + 8192, 0x900000, 4096)};
+    FrameAllocator a = mem.Allocator();
+    const uint64_t frames = mem.allocated();
+    const Result<BuildOutput> r = BuildTables(BuildOptions{}, holey.Window(), a, root, reqs.data(), reqs.size());
+    EXPECT_EQ(r.error.status, Status::kUnreachable) << std::hex << hole;
+    EXPECT_EQ(r.error.physical, hole);
+    EXPECT_EQ(mem.allocated(), frames);
+    EXPECT_EQ(mem.Snapshot(), before);
+  }
+}
+
+// A window that breaks its contract (reaches an existing table in the dry run, not in
+// the commit) gets kUnreachable, never a write through null.
+TEST(Builder, WindowChangingItsAnswerIsAnErrorNotACrash) {
+  HostMemory mem;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  const uint64_t root = path[0], pdpt = path[1];
+  struct Fickle {
+    HostMemory* mem;
+    uint64_t pa;
+    int calls = 0;
+  } fickle{&mem, pdpt};
+  PhysWindow w{&fickle, [](void* c, uint64_t pa) -> uint64_t* {
+                 auto* f = static_cast<Fickle*>(c);
+                 if (pa == f->pa && f->calls++ > 0) return nullptr;
+                 return f->mem->Table(pa);
+               }};
+  const std::vector<MapRequest> reqs = {Req(4 * kMiB + 8192, 0x900000, 4096)};
+  FrameAllocator a = mem.Allocator();
+  const Result<BuildOutput> r = BuildTables(BuildOptions{}, w, a, root, reqs.data(), reqs.size());
+  EXPECT_EQ(r.error.status, Status::kUnreachable);
+  EXPECT_EQ(r.error.physical, pdpt);
+  EXPECT_EQ(fickle.calls, 2);
+}
+
+// ---- Extending existing tables: A/D, upper-level permissions, preset A/D.
+
+// New leaves carry A and D by default (Linux's PAGE_KERNEL), none with the option off;
+// EPT uses bits 8 and 9 (SDM Vol. 3A 4.8, Vol. 3C 29.3.5).
+TEST(Builder, PresetAccessedDirty) {
+  for (Paging p : kAllPaging) {
+    for (bool preset : {false, true}) {
+      HostMemory mem;
+      BuildOptions o;
+      o.paging = p;
+      o.preset_accessed_dirty = preset;
+      const std::vector<MapRequest> reqs = {Req(0, 0, kGiB + 2 * kMiB + 4096)};
+      FrameAllocator a = mem.Allocator();
+      const Result<BuildOutput> r = BuildTables(o, mem.Window(), a, kNoRoot, reqs.data(), reqs.size());
+      ASSERT_TRUE(r.ok());
+      std::vector<Leaf> leaves;
+      Decode(mem, r.value.root_pa, PagingLevels(p) - 1, 0, IsEpt(p), PagingVaBits(p), &leaves);
+      ASSERT_EQ(leaves.size(), 3u);
+      const uint64_t ad = IsEpt(p) ? 0x300 : 0x60;
+      for (const Leaf& l : leaves) EXPECT_EQ(l.raw & ad, preset ? ad : 0) << std::hex << l.raw;
+    }
+  }
+}
+
+// Accessed and Dirty set by a CPU (on leaves and tables) do not make the same mapping a
+// conflict, in either direction of the preset option.
+TEST(Builder, AccessedDirtyIgnoredWhenExtending) {
+  for (Paging p : kAllPaging) {
+    for (bool preset : {false, true}) {
+      HostMemory mem;
+      const std::vector<MapRequest> reqs = {Req(0, 0, kGiB + 2 * kMiB + 4096)};
+      Built first = Build(mem, p, reqs);
+      ASSERT_TRUE(first.result.ok());
+      // Flip the A/D bits of every present entry, as a CPU (or no preset) would leave them.
+      const uint64_t ad = IsEpt(p) ? 0x300 : 0x60;
+      for (auto& [frame, entries] : mem.Snapshot())
+        for (int i = 0; i < 512; ++i)
+          if (entries[i] != 0) mem.Table(frame << 12)[i] ^= ad;
+      const auto before = mem.Snapshot();
+      BuildOptions o;
+      o.paging = p;
+      o.preset_accessed_dirty = preset;
+      FrameAllocator a = mem.Allocator();
+      const Result<BuildOutput> r = BuildTables(o, mem.Window(), a, first.result.value.root_pa, reqs.data(), reqs.size());
+      ASSERT_TRUE(r.ok()) << r.error.reason;
+      EXPECT_EQ(r.value.frames, 0u);
+      // A 4 KiB page inside the existing 1 GiB leaf is covered by it: no-op too.
+      const std::vector<MapRequest> inside = {Req(8192, 8192, 4096, kLevel4K)};
+      const Result<BuildOutput> covered =
+          BuildTables(o, mem.Window(), a, first.result.value.root_pa, inside.data(), inside.size());
+      ASSERT_TRUE(covered.ok()) << covered.error.reason;
+      EXPECT_EQ(mem.Snapshot(), before);
+    }
+  }
+}
+
+// An existing upper-level entry stricter than a new leaf (R/W clear for a writable leaf,
+// U/S clear for a user leaf, XD set for an executable leaf; EPT W or X clear) is
+// reported as kRestrictedPath, never widened; a leaf it allows goes in.
+TEST(Builder, StricterUpperEntryIsReported) {
+  struct Case {
+    Paging p;
+    uint64_t clear, set;  // applied to the existing root entry (PML4 or PML5)
+    bool writable, user, nx;
+  };
+  const Case cases[] = {
+      {Paging::kX86Level4, 0x2, 0, true, false, true},            // R/W
+      {Paging::kX86Level4, 0x4, 0, false, true, true},            // U/S
+      {Paging::kX86Level4, 0, uint64_t{1} << 63, false, false, false},  // XD
+      {Paging::kEptLevel4, 0x2, 0, true, false, true},            // EPT write
+      {Paging::kEptLevel4, 0x4, 0, false, false, false},          // EPT execute
+  };
+  for (Case c : cases) {
+    for (bool five : {false, true}) {
+      if (five) c.p = IsEpt(c.p) ? Paging::kEptLevel5 : Paging::kX86Level5;
+      HostMemory mem;
+      MapRequest ro = Req(0, 0, 4096);
+      ro.writable = false;
+      Built first = Build(mem, c.p, {ro});
+      ASSERT_TRUE(first.result.ok());
+      uint64_t* root = mem.Table(first.result.value.root_pa);
+      root[0] = (root[0] & ~c.clear) | c.set;
+      const auto before = mem.Snapshot();
+      MapRequest want = Req(8192, 8192, 4096);
+      want.writable = c.writable;
+      want.user = c.user;
+      want.nx = c.nx;
+      Built second = Build(mem, c.p, {want}, first.result.value.root_pa);
+      EXPECT_EQ(second.result.error.status, Status::kRestrictedPath) << c.clear << " " << c.set;
+      EXPECT_EQ(second.result.error.address, 8192u);
+      EXPECT_EQ(mem.Snapshot(), before);
+      // What the entry allows still goes in.
+      MapRequest allowed = Req(8192, 8192, 4096);
+      allowed.writable = false;
+      allowed.nx = true;
+      Built third = Build(mem, c.p, {allowed}, first.result.value.root_pa);
+      EXPECT_TRUE(third.result.ok()) << third.result.error.reason;
+    }
+  }
+  // The same where a new 2 MiB leaf would go but an existing page table sits below a
+  // read-only PD entry: reported before filling in below it.
+  HostMemory mem;
+  const std::vector<uint64_t> path = FourTablePath(mem);
+  mem.Table(path[2])[2] &= ~uint64_t{2};  // PD entry over [4 MiB, 6 MiB): R/W clear
+  const auto before = mem.Snapshot();
+  Built below = Build(mem, Paging::kX86Level4, {Req(4 * kMiB, 4 * kMiB, 2 * kMiB, kLevel2M)}, path[0]);
+  EXPECT_EQ(below.result.error.status, Status::kRestrictedPath);
+  EXPECT_EQ(mem.Snapshot(), before);
 }
 
 }  // namespace

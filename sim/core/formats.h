@@ -49,6 +49,10 @@ struct EntryLayout {
   }
   static constexpr uint64_t TableAddress(uint64_t e) { return TableAddr::Get(e); }
   static constexpr uint64_t LeafAddress(int level, uint64_t e) { return e & LeafAddrMask(level); }
+  // Same leaf but for the bits the CPU sets (`cpu_owned`: the format's A/D bits).
+  static constexpr bool SameLeaf(uint64_t a, uint64_t b, uint64_t cpu_owned) {
+    return ((a ^ b) & ~cpu_owned) == 0;
+  }
 };
 
 // ---- IA-32e entries. SDM Vol. 3A 4.5, Figure 4-11 (formats of paging-structure
@@ -67,7 +71,16 @@ struct X86Entry : EntryLayout {
   using PatLarge = Bit<12>;
   using ExecuteDisable = Bit<63>;
 
+  // Set by the CPU on access and write (SDM Vol. 3A 4.8); "same mapping" ignores them.
+  static constexpr uint64_t kAccessedDirty = Accessed::kMask | Dirty::kMask;
+
   static constexpr bool IsPresent(uint64_t e) { return Present::Get(e) != 0; }
+  // SDM Vol. 3A 4.6: access needs R/W and U/S set, and XD clear, in every entry on the
+  // path. True if the non-leaf `upper` allows what `leaf` grants.
+  static constexpr bool PathAllows(uint64_t upper, uint64_t leaf) {
+    constexpr uint64_t kGrants = Writable::kMask | User::kMask;
+    return (leaf & kGrants & ~upper) == 0 && (ExecuteDisable::Get(upper) <= ExecuteDisable::Get(leaf));
+  }
   // Non-leaf entries grant everything; the leaf decides (SDM Vol. 3A 4.6).
   static constexpr uint64_t Table(uint64_t pa) {
     return Present::kMask | Writable::kMask | User::kMask | TableAddr::Get(pa);
@@ -99,9 +112,16 @@ struct EptEntry : EntryLayout {
   using RwxBits = Field<2, 0>;
   using MemoryType = Field<5, 3>;  // leaves only
   using IgnorePat = Bit<6>;
+  using Accessed = Bit<8>;  // SDM Vol. 3C 29.3.5: set by the CPU if EPTP[6] enables A/D,
+  using Dirty = Bit<9>;     // ignored otherwise
+  static constexpr uint64_t kAccessedDirty = Accessed::kMask | Dirty::kMask;
 
   // An entry with bits 2:0 clear is not present (SDM Vol. 3C 29.3.2).
   static constexpr bool IsPresent(uint64_t e) { return RwxBits::Get(e) != 0; }
+  // SDM Vol. 3C 29.3.3: an access needs its R/W/X bit in every entry on the path.
+  static constexpr bool PathAllows(uint64_t upper, uint64_t leaf) {
+    return (leaf & RwxBits::kMask & ~upper) == 0;
+  }
   static constexpr uint64_t Table(uint64_t pa) { return RwxBits::kMask | TableAddr::Get(pa); }
   // EPT has no UC-; UC is the nearest (SDM Vol. 3C 29.3.7). user/global do not exist.
   static constexpr uint64_t LeafBits(int level, const LeafAttrs& a, bool /*nx_supported*/) {

@@ -53,29 +53,37 @@ bool RegionFrameAllocator::NextRun(uint64_t from, uint64_t* lo_out, uint64_t* hi
 }
 
 bool RegionFrameAllocator::Allocate(uint64_t* pa) {
-  if (cursor_ >= run_end_) {
-    uint64_t lo, hi;
-    if (!NextRun(run_end_, &lo, &hi)) return false;
-    cursor_ = lo;
-    run_end_ = hi;
+  for (;;) {
+    if (cursor_ >= run_end_) {
+      uint64_t lo, hi;
+      if (!NextRun(run_end_, &lo, &hi)) return false;
+      cursor_ = lo;
+      run_end_ = hi;
+    }
+    const uint64_t frame = cursor_;
+    cursor_ += kFrameBytes;
+    uint64_t* table = window_.Table(frame);
+    if (table == nullptr) continue;  // the window cannot reach it: never handed out
+    *pa = frame;
+    ++allocated_;
+    __builtin_memset(table, 0, kFrameBytes);
+    return true;
   }
-  uint64_t* table = window_.Table(cursor_);
-  if (table == nullptr) return false;  // the window cannot reach it (e.g. beyond MAXPHYADDR)
-  *pa = cursor_;
-  cursor_ += kFrameBytes;
-  ++allocated_;
-  __builtin_memset(table, 0, kFrameBytes);
-  return true;
 }
 
+// Counts frames the window reaches, in the order Allocate hands them out, so the next
+// `count` Allocate calls succeed (FrameAllocator::reserve's promise). O(count) calls of
+// PhysWindow::Reaches.
 bool RegionFrameAllocator::Reserve(uint64_t count) const {
-  uint64_t available = (run_end_ - cursor_) / kFrameBytes;
-  uint64_t from = run_end_;
-  while (available < count) {
-    uint64_t lo, hi;
-    if (!NextRun(from, &lo, &hi)) return false;
-    available += (hi - lo) / kFrameBytes;
-    from = hi;
+  uint64_t found = 0, pos = cursor_, end = run_end_;
+  while (found < count) {
+    if (pos >= end) {
+      uint64_t lo, hi;
+      if (!NextRun(end, &lo, &hi)) return false;
+      pos = lo;
+      end = hi;
+    }
+    for (; pos < end && found < count; pos += kFrameBytes) found += window_.Reaches(pos);
   }
   return true;
 }

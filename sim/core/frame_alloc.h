@@ -25,9 +25,10 @@ class RegionFrameAllocator {
   RegionFrameAllocator(const FramePolicy& policy, const PhysWindow& window)
       : policy_(policy), window_(window) {}
 
-  // Zeroes the frame through the window.
+  // Zeroes the frame through the window. Frames the window cannot reach (null) are
+  // skipped, one by one: set `ceiling` to what the window reaches to skip them at once.
   bool Allocate(uint64_t* pa);
-  // True if `count` more frames are available.
+  // True if the next `count` Allocate calls will succeed (unreachable frames not counted).
   bool Reserve(uint64_t count) const;
   uint64_t allocated() const { return allocated_; }
 

@@ -69,5 +69,40 @@ TEST(FrameAlloc, ZeroesFrames) {
   EXPECT_EQ(mem.Table(kMiB)[5], 0u);
 }
 
+// Frames the physical window cannot reach are never handed out, and Reserve does not
+// count them: after Reserve(n) succeeds, n Allocate calls succeed.
+TEST(FrameAlloc, UnreachableFramesAreSkippedAndNotReserved) {
+  std::vector<RegionInfo> regions = {{kMiB, 8 * 4096, RegionKind::kUsable, 0}};
+  FramePolicy policy;
+  policy.regions = regions.data();
+  policy.region_count = 1;
+  testing::HostMemory mem;
+  struct Holes {
+    testing::HostMemory* mem;
+    static bool Hole(uint64_t pa) { return pa == kMiB || pa == kMiB + 3 * 4096 || pa == kMiB + 7 * 4096; }
+  } holes{&mem};
+  PhysWindow window{&holes, [](void* c, uint64_t pa) -> uint64_t* {
+                      return Holes::Hole(pa) ? nullptr : static_cast<Holes*>(c)->mem->Table(pa);
+                    }};
+  RegionFrameAllocator alloc(policy, window);
+  EXPECT_TRUE(alloc.Reserve(5));
+  EXPECT_FALSE(alloc.Reserve(6));
+  // With PhysWindow::reaches, Reserve answers without touching a frame.
+  PhysWindow asks = window;
+  asks.table = [](void*, uint64_t) -> uint64_t* { ADD_FAILURE() << "Reserve touched a frame"; return nullptr; };
+  asks.reaches = [](void*, uint64_t pa) { return !Holes::Hole(pa); };
+  EXPECT_TRUE(RegionFrameAllocator(policy, asks).Reserve(5));
+  EXPECT_FALSE(RegionFrameAllocator(policy, asks).Reserve(6));
+  std::vector<uint64_t> got;
+  uint64_t pa;
+  while (alloc.Allocate(&pa)) {
+    got.push_back(pa);
+    EXPECT_FALSE(Holes::Hole(pa));
+    EXPECT_TRUE(alloc.Reserve(5 - got.size()));
+    EXPECT_FALSE(alloc.Reserve(6 - got.size()));
+  }
+  EXPECT_EQ(got.size(), 5u);
+}
+
 }  // namespace
 }  // namespace bootmap::core

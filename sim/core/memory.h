@@ -15,11 +15,18 @@ struct FrameAllocator {
   bool (*reserve)(void* ctx, uint64_t count) = nullptr;
 };
 
-// Physical address of a table frame -> its 512 entries.
+// Physical address of a table frame -> its 512 entries, or null if the embedder cannot
+// reach that frame (the builder then fails with kUnreachable; it never writes through null).
+// During one build the same pa must give the same answer (the dry run relies on it).
 struct PhysWindow {
   void* ctx = nullptr;
   uint64_t* (*table)(void* ctx, uint64_t pa) = nullptr;
-  uint64_t* Table(uint64_t pa) const { return table(ctx, pa); }
+  // Optional: true iff `table` would return non-null for pa, answered without touching
+  // the frame (RegionFrameAllocator::Reserve counts frames with it; else it calls table).
+  bool (*reaches)(void* ctx, uint64_t pa) = nullptr;
+  // No `table` callback reaches nothing (enough for the dry run of a fresh tree).
+  uint64_t* Table(uint64_t pa) const { return table ? table(ctx, pa) : nullptr; }
+  bool Reaches(uint64_t pa) const { return reaches ? reaches(ctx, pa) : Table(pa) != nullptr; }
 };
 
 }  // namespace bootmap::core

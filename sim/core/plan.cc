@@ -253,6 +253,58 @@ Error CheckWindow(const Window& w, uint32_t index) {
   return {};
 }
 
+// True if [base, base + size) runs past 2^64 (an end of exactly 2^64 is fine).
+constexpr bool Wraps(uint64_t base, uint64_t size) { return size != 0 && size - 1 > kAllOnes - base; }
+
+// Every entry of a list Plan reads in address order: no wrap, sorted by base, disjoint.
+template <class T>
+Error CheckSortedDisjoint(const T* list, size_t count, InputList which) {
+  if (count != 0 && list == nullptr) return BadEntry(which, 0, 0, "list is null but its count is not zero");
+  bool any = false;
+  uint64_t prev_base = 0, prev_last = 0;  // last byte of the previous non-empty entry
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t b = list[i].base, size = list[i].size;
+    if (Wraps(b, size)) return BadEntry(which, uint32_t(i), b, "base + size runs past 2^64");
+    if (any && b < prev_base) return BadEntry(which, uint32_t(i), b, "not sorted: starts below the entry before it");
+    if (any && b <= prev_last) return BadEntry(which, uint32_t(i), b, "overlaps the entry before it");
+    if (size == 0) continue;
+    any = true;
+    prev_base = b;
+    prev_last = b + (size - 1);
+  }
+  return {};
+}
+
+// Lists Plan reads in any order: only no wrap.
+template <class T>
+Error CheckNoWrap(const T* list, size_t count, InputList which) {
+  if (count != 0 && list == nullptr) return BadEntry(which, 0, 0, "list is null but its count is not zero");
+  for (size_t i = 0; i < count; ++i)
+    if (Wraps(list[i].base, list[i].size))
+      return BadEntry(which, uint32_t(i), list[i].base, "base + size runs past 2^64");
+  return {};
+}
+
+// What Plan relies on and an embedder could get wrong (core::SortAndMerge fixes a raw map).
+Error CheckInput(const PlanInput& in) {
+  // SDM Vol. 3A 4.1.4: MAXPHYADDR is at most 52.
+  if (in.cpu.maxphyaddr > 52) {
+    Error e = Fail(Status::kInvalidCpu, "cpu.maxphyaddr must be at most 52 (SDM Vol. 3A 4.1.4)");
+    e.needed = in.cpu.maxphyaddr;
+    return e;
+  }
+  if (Error e = CheckSortedDisjoint(in.regions, in.region_count, InputList::kRegions); !e.ok()) return e;
+  if (Error e = CheckSortedDisjoint(in.mtrr, in.mtrr_count, InputList::kMtrr); !e.ok()) return e;
+  if (Error e = CheckNoWrap(in.used, in.used_count, InputList::kUsed); !e.ok()) return e;
+  const Layout& l = in.layout;
+  if (Error e = CheckNoWrap(l.transition, l.transition_count, InputList::kTransition); !e.ok()) return e;
+  if (in.has_framebuffer && Wraps(in.framebuffer.base, in.framebuffer.size))
+    return BadEntry(InputList::kFramebuffer, 0, in.framebuffer.base, "base + size runs past 2^64");
+  if (l.window_count != 0 && l.windows == nullptr)
+    return Fail(Status::kInvalidLayout, "layout.windows is null but its count is not zero");
+  return {};
+}
+
 }  // namespace
 
 MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
@@ -273,7 +325,10 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
   const Layout& layout = in.layout;
   const Paging paging = in.paging;
   const bool la57 = PagingLevels(paging) == 5;
-  const uint64_t phys_top = uint64_t{1} << (in.cpu.maxphyaddr > 52 ? 52 : in.cpu.maxphyaddr);
+  if (Error e = CheckInput(in); !e.ok()) return {e, 0};
+  if (out == nullptr || (layout.window_count != 0 && out->windows == nullptr))
+    return {Fail(Status::kBufferTooSmall, "no output for the window placements"), 0};
+  const uint64_t phys_top = uint64_t{1} << in.cpu.maxphyaddr;
 
   // 1. Extents and fixed placements.
   bool occupied[kSlots] = {};

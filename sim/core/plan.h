@@ -19,7 +19,8 @@ struct RegionInfo {
   uint64_t efi_attributes = 0;  // UEFI 2.10 7.2.3; 0 for E820 regions
 };
 
-// Effective MTRR type of [base, base + size); sorted, disjoint, neighbours differ.
+// Effective MTRR type of [base, base + size); sorted, disjoint (checked by Plan);
+// neighbours of one type are allowed but only cost extra splits.
 struct TypeRange {
   uint64_t base = 0;
   uint64_t size = 0;
@@ -102,10 +103,15 @@ struct Layout {
   size_t transition_count = 0;
 };
 
+// Plan checks what it relies on and fails with kInvalidMap naming the list and entry:
+// regions and mtrr sorted by base, disjoint, none running past 2^64; used, transition
+// and framebuffer ranges not running past 2^64 (any order, may overlap). A raw firmware
+// map gets there through core::SortAndMerge (sort_merge.h). cpu.maxphyaddr above 52 is
+// kInvalidCpu (SDM Vol. 3A 4.1.4).
 struct PlanInput {
   const RegionInfo* regions = nullptr;  // sorted, disjoint
   size_t region_count = 0;
-  const TypeRange* mtrr = nullptr;      // may be empty: no type boundaries
+  const TypeRange* mtrr = nullptr;      // sorted, disjoint; may be empty: no type boundaries
   size_t mtrr_count = 0;
   CpuInfo cpu;
   Paging paging = Paging::kX86Level4;

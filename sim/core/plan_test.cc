@@ -330,5 +330,83 @@ TEST(Plan, RunEndingAtTopOfAddressSpaceMerges) {
   EXPECT_EQ(p.requests[0].size, uint64_t{1} << 47);  // to va 2^64, hand-computed
 }
 
+// ---- Validated input: what Plan relies on, checked, the offending entry named.
+
+// Regions and MTRR ranges must be sorted, disjoint and not wrap 2^64; used, transition
+// and framebuffer ranges must not wrap. Each broken list fails with kInvalidMap naming
+// the list and the entry; the same input with the entry fixed plans.
+TEST(PlanInput, BrokenListsNameTheEntry) {
+  const uint64_t kTop = ~uint64_t{0};
+  struct Case {
+    std::vector<RegionInfo> regions;
+    std::vector<TypeRange> mtrr;
+    std::vector<NamedRange> used;
+    std::vector<RoleRange> transition;
+    PhysRange fb;
+    InputList list;
+    uint32_t index;
+  };
+  const RegionInfo ram{0, kGiB, RegionKind::kUsable, 0};
+  const RegionInfo ram2{2 * kGiB, kGiB, RegionKind::kUsable, 0};
+  const TypeRange wb{0, 4 * kGiB, MemType::kWB};
+  const Case cases[] = {
+      {{ram2, ram}, {}, {}, {}, {}, InputList::kRegions, 1},                                         // unsorted
+      {{ram, {kGiB - 4096, 8192, RegionKind::kReserved, 0}}, {}, {}, {}, {}, InputList::kRegions, 1},  // overlap
+      {{ram, {kTop - 0xfff, 0x2000, RegionKind::kReserved, 0}}, {}, {}, {}, {}, InputList::kRegions, 1},  // wraps
+      {{ram}, {{4 * kGiB, kGiB, MemType::kUC}, wb}, {}, {}, {}, InputList::kMtrr, 1},                  // unsorted
+      {{ram}, {wb, {kGiB, kGiB, MemType::kUC}}, {}, {}, {}, InputList::kMtrr, 1},                      // overlap
+      {{ram}, {{kTop - 0xfff, 0x2000, MemType::kUC}}, {}, {}, {}, InputList::kMtrr, 0},                // wraps
+      {{ram}, {}, {{0, 4096, "a"}, {kTop, 2, "b"}}, {}, {}, InputList::kUsed, 1},
+      {{ram}, {}, {}, {{kTop - 0xfff, 0x2000, RangeRole::kCode}}, {}, InputList::kTransition, 0},
+      {{ram}, {}, {}, {}, {kTop - 0xfff, 0x2000}, InputList::kFramebuffer, 0},
+  };
+  for (const Case& c : cases) {
+    PlanInput in = WithRam(&c.regions);
+    in.mtrr = c.mtrr.data();
+    in.mtrr_count = c.mtrr.size();
+    in.used = c.used.data();
+    in.used_count = c.used.size();
+    in.layout.transition = c.transition.data();
+    in.layout.transition_count = c.transition.size();
+    in.has_framebuffer = c.fb.size != 0;
+    in.framebuffer = c.fb;
+    Planned p = RunPlan(in, {DirectMap()});
+    EXPECT_EQ(p.result.error.status, Status::kInvalidMap) << InputListName(c.list) << " " << c.index;
+    EXPECT_EQ(p.result.error.list, c.list);
+    EXPECT_EQ(p.result.error.request, c.index);
+  }
+  // The reason says which: unsorted, or overlapping.
+  std::vector<RegionInfo> unsorted = {ram2, ram}, overlapping = {ram, {kGiB - 4096, 8192, RegionKind::kReserved, 0}};
+  EXPECT_STREQ(RunPlan(WithRam(&unsorted), {DirectMap()}).result.error.reason, "not sorted: starts below the entry before it");
+  EXPECT_STREQ(RunPlan(WithRam(&overlapping), {DirectMap()}).result.error.reason, "overlaps the entry before it");
+  // Touching entries and an entry ending exactly at 2^64 are fine.
+  std::vector<RegionInfo> ok = {ram, {kGiB, kGiB, RegionKind::kReserved, 0}, {kTop - 0xfff, 0x1000, RegionKind::kReserved, 0}};
+  std::vector<TypeRange> mtrr = {wb, {4 * kGiB, kTop - 4 * kGiB + 1, MemType::kUC}};
+  PlanInput in = WithRam(&ok);
+  in.mtrr = mtrr.data();
+  in.mtrr_count = mtrr.size();
+  EXPECT_TRUE(RunPlan(in, {DirectMap()}).result.ok());
+}
+
+// MAXPHYADDR above 52 is refused (SDM Vol. 3A 4.1.4), not clamped.
+TEST(PlanInput, MaxPhyAddrAbove52IsRefused) {
+  std::vector<RegionInfo> regions = {{0, kGiB, RegionKind::kUsable, 0}};
+  EXPECT_TRUE(RunPlan(WithRam(&regions, 52), {DirectMap()}).result.ok());
+  for (uint8_t bits : {53, 57, 64}) {
+    Planned p = RunPlan(WithRam(&regions, bits), {DirectMap()});
+    EXPECT_EQ(p.result.error.status, Status::kInvalidCpu);
+    EXPECT_EQ(p.result.error.needed, bits);
+  }
+}
+
+// A null list with a non-zero count is an error, never a dereference.
+TEST(PlanInput, NullListIsAnError) {
+  PlanInput in;
+  in.region_count = 3;
+  Planned p = RunPlan(in, {DirectMap()});
+  EXPECT_EQ(p.result.error.status, Status::kInvalidMap);
+  EXPECT_EQ(p.result.error.list, InputList::kRegions);
+}
+
 }  // namespace
 }  // namespace bootmap::core

@@ -1,5 +1,6 @@
 #include "sim/core/status.h"
 
+#include "sim/core/heap_sort.h"
 #include "sim/core/types.h"
 
 namespace bootmap::core {
@@ -16,37 +17,29 @@ const char* StatusName(Status s) {
     case Status::kBufferTooSmall: return "buffer too small";
     case Status::kInvalidLayout: return "invalid layout";
     case Status::kInternal: return "internal error";
+    case Status::kInvalidMap: return "invalid map";
+    case Status::kInvalidCpu: return "invalid cpu";
+    case Status::kUnreachable: return "unreachable table frame";
+    case Status::kRestrictedPath: return "restricted path";
   }
   return "unknown";
 }
 
-namespace {
-bool Less(const MapRequest& a, const MapRequest& b) {
-  return a.va != b.va ? a.va < b.va : a.pa < b.pa;
-}
-void SiftDown(MapRequest* r, size_t root, size_t n) {
-  for (;;) {
-    size_t child = 2 * root + 1;
-    if (child >= n) return;
-    if (child + 1 < n && Less(r[child], r[child + 1])) ++child;
-    if (!Less(r[root], r[child])) return;
-    const MapRequest t = r[root];
-    r[root] = r[child];
-    r[child] = t;
-    root = child;
+const char* InputListName(InputList l) {
+  switch (l) {
+    case InputList::kNone: return "input";
+    case InputList::kRegions: return "regions";
+    case InputList::kMtrr: return "mtrr";
+    case InputList::kUsed: return "used";
+    case InputList::kTransition: return "transition";
+    case InputList::kFramebuffer: return "framebuffer";
+    case InputList::kFirmware: return "firmware map";
   }
+  return "input";
 }
-}  // namespace
 
 void SortRequests(MapRequest* r, size_t n) {
-  if (n < 2) return;
-  for (size_t i = n / 2; i-- > 0;) SiftDown(r, i, n);
-  for (size_t end = n - 1; end > 0; --end) {
-    const MapRequest t = r[0];
-    r[0] = r[end];
-    r[end] = t;
-    SiftDown(r, 0, end);
-  }
+  HeapSort(r, n, [](const MapRequest& a, const MapRequest& b) { return a.va != b.va ? a.va < b.va : a.pa < b.pa; });
 }
 
 }  // namespace bootmap::core

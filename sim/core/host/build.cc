@@ -83,6 +83,27 @@ std::vector<OutputRegion> OutputMap(const std::vector<map::Region>& regions,
   return out;
 }
 
+// A core input error (kInvalidMap, kInvalidCpu) as the user's words: the map file and
+// the entry. Regions are the normalised map's (map::Normalize sorts and merges the
+// file's entries), MTRR ranges the effective types derived from the file's MTRRs.
+std::string DescribeInputError(const Error& e, const std::string& source, const PlanInput& in) {
+  const std::string at = " at " + Hex(e.physical) + ": " + e.reason;
+  if (e.status == Status::kInvalidCpu)
+    return source + ": /cpu/maxphyaddr " + std::to_string(e.needed) + ": " + e.reason;
+  switch (e.list) {
+    case InputList::kRegions: return source + ": normalised region " + std::to_string(e.request) + at;
+    case InputList::kMtrr: return source + ": MTRR effective type range " + std::to_string(e.request) + at;
+    case InputList::kUsed:
+      return source + ": /used/" + std::to_string(e.request) + " ('" +
+             (e.request < in.used_count ? in.used[e.request].name : "?") + "')" + at;
+    case InputList::kTransition: return "layout transition range " + std::to_string(e.request) + at;
+    case InputList::kFramebuffer: return source + ": /framebuffer" + at;
+    case InputList::kNone:
+    case InputList::kFirmware: break;
+  }
+  return source + ": " + InputListName(e.list) + " entry " + std::to_string(e.request) + at;
+}
+
 }  // namespace
 
 bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::string* error) {
@@ -180,6 +201,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     return std::move(result);
   };
 
+  const std::string source = options.map_source.empty() ? m.name : options.map_source;  // for errors
   // Layout: --layout, else --profile, else the map's own, else the default profile.
   auto shared_layout = std::make_shared<HostLayout>();
   HostLayout& layout = *shared_layout;
@@ -192,7 +214,6 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
       return bad(why + ")");
     }
   } else if (!m.layout_json.empty()) {
-    const std::string source = options.map_source.empty() ? m.name : options.map_source;
     if (std::string e = ParseLayout(m.layout_json, source, "/layout", &layout); !e.empty()) return bad(e);
   } else {
     LoadProfile(kDefaultProfile, &layout);
@@ -290,6 +311,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   if (!planned.ok()) {
     result.requests.clear();
     const Error& e = planned.error;
+    if (e.status == Status::kInvalidMap || e.status == Status::kInvalidCpu)
+      return bad(DescribeInputError(e, source, in));
     const std::string name = e.request < result.windows.size() ? "window '" + result.windows[e.request].name + "'" : "layout";
     result.bad_input = e.status == Status::kInvalidLayout;
     result.error = name + ": " + e.reason;
@@ -322,9 +345,11 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   policy.ceiling = options.frame_ceiling == 0 ? phys_top
                    : phys_top == 0              ? options.frame_ceiling
                                                 : std::min(options.frame_ceiling, phys_top);
-  PhysWindow window{mem, [](void* c, uint64_t pa) {
+  PhysWindow window{mem,
+                    [](void* c, uint64_t pa) {
                       return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
-                    }};
+                    },
+                    [](void* c, uint64_t pa) { return static_cast<emu::PhysMem*>(c)->InRange(pa); }};
   RecordingAllocator recorder{RegionFrameAllocator(policy, window), &result.table_frames,
                               options.max_table_frames};
   FrameAllocator allocator = recorder.Interface();
@@ -355,6 +380,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     } else if (e.status == Status::kOutOfFrames) {
       result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
                      " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
+    } else if (e.status == Status::kInvalidCpu) {  // Plan refuses it first; kept for completeness
+      result.bad_input = true;
+      result.error = DescribeInputError(e, source, in);
+    } else if (e.status == Status::kUnreachable) {
+      result.error = "table frame " + Hex(e.physical) + " is not reachable in simulated memory: " + e.reason +
+                     (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");
     } else {
       result.error = std::string(StatusName(e.status)) + ": " + e.reason +
                      (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");

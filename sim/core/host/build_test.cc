@@ -523,5 +523,31 @@ TEST(HostBuild, MtrrUndefinedOverlapKeepsItsEdges) {
   EXPECT_EQ(t[1].type, MemType::kUC);
 }
 
+// Core input errors come back as bad input naming the file and the entry: MAXPHYADDR
+// above 52 (SDM Vol. 3A 4.1.4), a used range that runs past 2^64. Nothing is built.
+TEST(HostBuild, CoreInputErrorsNameFileAndEntry) {
+  HostOptions o;
+  o.map_source = "maps/x.json";
+  {
+    map::MemoryMap m = QemuAmdHole4G();
+    m.cpu.maxphyaddr = 57;
+    emu::PhysMem mem(52);
+    const BuildResult r = BuildWith(m, o, &mem);
+    EXPECT_FALSE(r.built);
+    EXPECT_TRUE(r.bad_input);
+    EXPECT_NE(r.error.find("maps/x.json: /cpu/maxphyaddr 57"), std::string::npos) << r.error;
+  }
+  {
+    map::MemoryMap m = QemuAmdHole4G();
+    m.used = {{"kernel", 0x1000000, 0x100000}, {"bad", ~uint64_t{0} - 0xfff, 0x2000}};
+    emu::PhysMem mem(m.cpu.maxphyaddr);
+    const BuildResult r = BuildWith(m, o, &mem);
+    EXPECT_FALSE(r.built);
+    EXPECT_TRUE(r.bad_input);
+    EXPECT_NE(r.error.find("maps/x.json: /used/1 ('bad')"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("runs past 2^64"), std::string::npos) << r.error;
+  }
+}
+
 }  // namespace
 }  // namespace bootmap::core::host
