@@ -74,6 +74,9 @@ bool Outranks(const RegionInfo& a, const RegionInfo& b) {
 Result<size_t> SortAndMerge(RegionInfo* regions, size_t count, size_t capacity) {
   if (count == 0) return {};
   if (regions == nullptr) return {BadEntry(InputList::kFirmware, 0, 0, "list is null but its count is not zero"), 0};
+  if (count > kSortAndMergeMaxEntries)
+    return {BadEntry(InputList::kFirmware, uint32_t(kSortAndMergeMaxEntries), regions[kSortAndMergeMaxEntries].base,
+                     "more entries than kSortAndMergeMaxEntries"), 0};
   for (size_t i = 0; i < count; ++i) {
     const RegionInfo& r = regions[i];
     if (r.size != 0 && r.size - 1 > kAllOnes - r.base)

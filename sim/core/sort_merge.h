@@ -19,6 +19,10 @@
 
 namespace bootmap::core {
 
+// The most entries SortAndMerge takes (its time is quadratic; real firmware maps have a
+// few hundred): more is kInvalidMap with Error::request = kSortAndMergeMaxEntries.
+inline constexpr size_t kSortAndMergeMaxEntries = 4096;
+
 // Rewrites regions[0, count) as sorted, disjoint, merged regions and returns how many.
 // `capacity` is the room in `regions`: the merge works in regions[count, count + result)
 // before moving the result down, and the result is at most 2 * count - 1 entries (an

@@ -79,6 +79,19 @@ TEST(SortAndMerge, WrapIsAnErrorNamingTheEntry) {
   EXPECT_EQ(r.error.request, 1u);
 }
 
+// The entry limit is explicit: one entry past it is refused, nothing sorted.
+TEST(SortAndMerge, EntryLimit) {
+  std::vector<RegionInfo> in(3 * (kSortAndMergeMaxEntries + 1));
+  for (size_t i = 0; i <= kSortAndMergeMaxEntries; ++i) in[i] = {(kSortAndMergeMaxEntries - i) * 0x1000, 0x1000, RegionKind::kUsable, 0};
+  const Result<size_t> over = SortAndMerge(in.data(), kSortAndMergeMaxEntries + 1, in.size());
+  EXPECT_EQ(over.error.status, Status::kInvalidMap);
+  EXPECT_EQ(over.error.request, kSortAndMergeMaxEntries);
+  EXPECT_EQ(in[0].base, kSortAndMergeMaxEntries * 0x1000);
+  const Result<size_t> at = SortAndMerge(in.data() + 1, kSortAndMergeMaxEntries, in.size() - 1);
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at.value, 1u);  // touching usable entries merge into one
+}
+
 // Too little room: kBufferTooSmall with the capacity that works, entries kept.
 TEST(SortAndMerge, TooLittleRoomSaysHowMuch) {
   std::vector<RegionInfo> in = {{0, 8 * kMiB, RegionKind::kUsable, 0}, {2 * kMiB, kMiB, RegionKind::kReserved, 0}};
