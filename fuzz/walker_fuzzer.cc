@@ -28,7 +28,7 @@ emu::CpuState DecodeCpu(FuzzedDataProvider& fdp) {
   cpu.cr4_pae = !bit(2) || !bit(3);
   cpu.efer_lme = !bit(4) || !bit(5);
   cpu.cr0_wp = bit(6);
-  cpu.cr4_pse = bit(7);
+  // bit 7 was CR4.PSE, which IA-32e paging ignores (SDM Vol. 3A 4.1.1): unused.
   cpu.cr4_pge = bit(8);
   cpu.cr4_la57 = bit(9);
   cpu.cr4_smep = bit(10);

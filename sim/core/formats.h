@@ -140,7 +140,6 @@ struct PagingTraits {
   static constexpr int kLevels = Levels;        // root is level kLevels - 1
   static constexpr int kVaBits = VaBits;        // linear / guest-physical width
   static constexpr bool kEpt = Ept;             // no canonical halves
-  static constexpr int kMaxLeafLevel = kLevel1G;  // 1 GiB leaves if the CPU has them
   using Entry = E;
 };
 using X86Paging4 = PagingTraits<4, 48, false, X86Entry>;

@@ -20,24 +20,27 @@ bool StrEq(const char* a, const char* b) {
   return *a == *b;
 }
 
-enum class Src : uint8_t { kRegion, kHole, kFramebuffer, kUsed };
+// Where a selected range comes from (its memory type follows from it).
+enum class Origin : uint8_t { kRegion, kHole, kFramebuffer, kUsed };
 
-struct Piece {
+// A physical range a window selects: [base, end), rounded and clipped.
+struct SelectedRange {
   uint64_t base;
   uint64_t end;
-  Src src;
+  Origin origin;
   RegionKind kind;
   uint64_t efi;
 };
 
-struct Clip {
+// The physical bounds a window's selection is clipped to: [lo, hi).
+struct Bounds {
   uint64_t lo;
   uint64_t hi;
 };
 
 // Clips and rounds a selected range, then hands it on.
 template <class Fn>
-void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, RegionKind kind,
+void SelectRounded(const Window& w, Bounds c, uint64_t base, uint64_t size, Origin src, RegionKind kind,
           uint64_t efi, Fn&& fn) {
   const uint64_t round = LevelBytes(w.round_level) - 1;
   uint64_t lo = base & ~round;
@@ -45,27 +48,27 @@ void Take(const Window& w, Clip c, uint64_t base, uint64_t size, Src src, Region
   hi = hi > kAllOnes - round ? kAllOnes : (hi + round) & ~round;
   lo = Max(lo, c.lo);
   hi = Min(hi, c.hi);
-  if (lo < hi) fn(Piece{lo, hi, src, kind, efi});
+  if (lo < hi) fn(SelectedRange{lo, hi, src, kind, efi});
 }
 
 // A used or transition range takes the type of each region it lies in: write-back RAM
 // (unless its EFI attributes allow less), the region's own uncached type where a map puts
 // it over reserved memory or MMIO, UC over a hole (never cacheable non-RAM).
 template <class Fn>
-void TakeUsed(const PlanInput& in, const Window& w, Clip c, uint64_t base, uint64_t size, Fn&& fn) {
-  Take(w, c, base, size, Src::kUsed, RegionKind::kLoader, 0, [&](const Piece& p) {
+void SelectUsedByRegion(const PlanInput& in, const Window& w, Bounds c, uint64_t base, uint64_t size, Fn&& fn) {
+  SelectRounded(w, c, base, size, Origin::kUsed, RegionKind::kLoader, 0, [&](const SelectedRange& p) {
     uint64_t pos = p.base;
     for (size_t i = 0; i < in.region_count && pos < p.end; ++i) {
       const RegionInfo& r = in.regions[i];
       const uint64_t end = Min(SatEnd(r.base, r.size), p.end);
       if (end <= pos) continue;
       if (r.base >= p.end) break;
-      if (r.base > pos) fn(Piece{pos, r.base, Src::kHole, RegionKind::kReserved, 0});
+      if (r.base > pos) fn(SelectedRange{pos, r.base, Origin::kHole, RegionKind::kReserved, 0});
       const uint64_t lo = Max(pos, r.base);
-      fn(Piece{lo, end, Src::kRegion, r.kind, r.efi_attributes});
+      fn(SelectedRange{lo, end, Origin::kRegion, r.kind, r.efi_attributes});
       pos = end;
     }
-    if (pos < p.end) fn(Piece{pos, p.end, Src::kHole, RegionKind::kReserved, 0});
+    if (pos < p.end) fn(SelectedRange{pos, p.end, Origin::kHole, RegionKind::kReserved, 0});
   });
 }
 
@@ -78,19 +81,19 @@ bool Selects(const Window& w, const RegionInfo& r) {
 
 // Selected ranges that are not regions: framebuffer, used and transition ranges.
 template <class Fn>
-void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+void ForEachNonRegion(const PlanInput& in, const Window& w, Bounds c, Fn&& fn) {
   if ((w.sources & kSourceFramebuffer) && in.has_framebuffer)
-    Take(w, c, in.framebuffer.base, in.framebuffer.size, Src::kFramebuffer, RegionKind::kMmio, 0, fn);
+    SelectRounded(w, c, in.framebuffer.base, in.framebuffer.size, Origin::kFramebuffer, RegionKind::kMmio, 0, fn);
   if (w.sources & kSourceUsed) {
     for (size_t i = 0; i < in.used_count; ++i) {
       const NamedRange& u = in.used[i];
-      if (w.used_name == nullptr || StrEq(w.used_name, u.name)) TakeUsed(in, w, c, u.base, u.size, fn);
+      if (w.used_name == nullptr || StrEq(w.used_name, u.name)) SelectUsedByRegion(in, w, c, u.base, u.size, fn);
     }
   }
   if (w.sources & kSourceTransition) {
     for (size_t i = 0; i < in.layout.transition_count; ++i) {
       const RoleRange& t = in.layout.transition[i];
-      if (w.transition_roles & RoleBit(t.role)) TakeUsed(in, w, c, t.base, t.size, fn);
+      if (w.transition_roles & RoleBit(t.role)) SelectUsedByRegion(in, w, c, t.base, t.size, fn);
     }
   }
 }
@@ -98,46 +101,46 @@ void ForEachOther(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
 // Every piece a window maps, regions in address order; whole_span windows also get
 // the holes (addresses no region covers) between their regions.
 template <class Fn>
-void ForEachPiece(const PlanInput& in, const Window& w, Clip c, Fn&& fn) {
+void ForEachSelected(const PlanInput& in, const Window& w, Bounds c, Fn&& fn) {
   const bool regions = (w.sources & kSourceRegions) != 0;
-  auto region_pieces = [&](Clip clip, bool holes, auto&& sink) {
+  auto region_pieces = [&](Bounds clip, bool holes, auto&& sink) {
     uint64_t pos = clip.lo;
     for (size_t i = 0; i < in.region_count; ++i) {
       const RegionInfo& r = in.regions[i];
       const uint64_t end = SatEnd(r.base, r.size);
       if (holes && r.base > pos && pos < clip.hi)
-        sink(Piece{pos, Min(r.base, clip.hi), Src::kHole, RegionKind::kReserved, 0});
+        sink(SelectedRange{pos, Min(r.base, clip.hi), Origin::kHole, RegionKind::kReserved, 0});
       if (end > pos) pos = end;
       if (regions && Selects(w, r))
-        Take(w, clip, r.base, r.size, Src::kRegion, r.kind, r.efi_attributes, sink);
+        SelectRounded(w, clip, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, sink);
     }
-    if (holes && pos < clip.hi) sink(Piece{pos, clip.hi, Src::kHole, RegionKind::kReserved, 0});
+    if (holes && pos < clip.hi) sink(SelectedRange{pos, clip.hi, Origin::kHole, RegionKind::kReserved, 0});
   };
   if (!w.whole_span) {
     region_pieces(c, false, fn);
-    ForEachOther(in, w, c, fn);
+    ForEachNonRegion(in, w, c, fn);
     return;
   }
   uint64_t span_end = c.lo;
   if (w.span_to_max) {
     span_end = c.hi;
   } else {
-    auto extend = [&](const Piece& p) { span_end = Max(span_end, p.end); };
+    auto extend = [&](const SelectedRange& p) { span_end = Max(span_end, p.end); };
     region_pieces(c, false, extend);
-    ForEachOther(in, w, c, extend);
+    ForEachNonRegion(in, w, c, extend);
   }
-  const Clip span{c.lo, span_end};
+  const Bounds span{c.lo, span_end};
   region_pieces(span, true, fn);
-  ForEachOther(in, w, span, fn);
+  ForEachNonRegion(in, w, span, fn);
 }
 
-MemType PieceType(const Window& w, const Piece& p) {
+MemType SelectedType(const Window& w, const SelectedRange& p) {
   if (w.type_rule == TypeRule::kFixed) return w.fixed_type;
-  switch (p.src) {
-    case Src::kRegion: return TypeByKind(p.kind, p.efi);
-    case Src::kFramebuffer: return MemType::kWC;
-    case Src::kUsed:  // TakeUsed splits it into region and hole pieces
-    case Src::kHole: break;
+  switch (p.origin) {
+    case Origin::kRegion: return TypeByKind(p.kind, p.efi);
+    case Origin::kFramebuffer: return MemType::kWC;
+    case Origin::kUsed:  // SelectUsedByRegion splits it into region and hole pieces
+    case Origin::kHole: break;
   }
   return MemType::kUC;
 }
@@ -225,8 +228,8 @@ uint32_t SlotOf(Paging p, uint64_t va) {
 
 // Where a window's selection is clipped: its bounds and MAXPHYADDR; a whole span "to
 // the top" of an identity window also stops where the address space does.
-Clip WindowClip(const Window& w, Paging p, uint64_t phys_top) {
-  Clip c{w.min_addr, Min(w.max_addr, phys_top)};
+Bounds WindowClip(const Window& w, Paging p, uint64_t phys_top) {
+  Bounds c{w.min_addr, Min(w.max_addr, phys_top)};
   if (w.whole_span && w.span_to_max && w.placement == Placement::kIdentity) {
     const int bits = PagingVaBits(p) - (IsEpt(p) ? 0 : 1);
     c.hi = Min(c.hi, uint64_t{1} << bits);
@@ -312,38 +315,37 @@ MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
   if (!IsRamLike(kind) && kind != RegionKind::kSoftReserved) return MemType::kUC;
   // UEFI 2.10 7.2.3: the cacheability attributes the region supports; take the
   // strongest one (WB > WT > WC > UC). No attributes (E820): RAM is WB.
-  constexpr uint64_t kUc = 1 << 0, kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;
+  constexpr uint64_t kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;
   if (efi_attributes == 0 || (efi_attributes & kWb)) return MemType::kWB;
   if (efi_attributes & kWt) return MemType::kWT;
   if (efi_attributes & kWc) return MemType::kWC;
-  (void)kUc;
   return MemType::kUC;
 }
 
-Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
-  Result<size_t> result;
+namespace {
+
+// The top-level slots no window may take (IA-32e: the low half and the kernel image slot).
+void ReserveFixedSlots(Paging paging, bool* occupied) {
+  if (IsEpt(paging)) return;
+  for (int s = 0; s < kSlots / 2; ++s) occupied[s] = true;  // the low half (user space)
+  occupied[kSlots - 1] = true;  // the kernel image slot (0xffffffff80000000 lives here)
+}
+
+// Phase 1: each window's selected extent, and the placement of identity, offset and
+// linear windows (marking their slots).
+Error PlaceFixedWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
   const Layout& layout = in.layout;
   const Paging paging = in.paging;
   const bool la57 = PagingLevels(paging) == 5;
-  if (Error e = CheckInput(in); !e.ok()) return {e, 0};
-  if (out == nullptr || (layout.window_count != 0 && out->windows == nullptr))
-    return {Fail(Status::kBufferTooSmall, "no output for the window placements"), 0};
   const uint64_t phys_top = uint64_t{1} << in.cpu.maxphyaddr;
-
-  // 1. Extents and fixed placements.
-  bool occupied[kSlots] = {};
-  if (!IsEpt(paging)) {
-    for (int s = 0; s < kSlots / 2; ++s) occupied[s] = true;  // the low half (user space)
-    occupied[kSlots - 1] = true;  // the kernel image slot (0xffffffff80000000 lives here)
-  }
   for (size_t wi = 0; wi < layout.window_count; ++wi) {
     const Window& w = layout.windows[wi];
     WindowPlacement& place = out->windows[wi];
     place = WindowPlacement{};
-    if (Error e = CheckWindow(w, uint32_t(wi)); !e.ok()) return {e, 0};
-    const Clip clip = WindowClip(w, paging, phys_top);
+    if (Error e = CheckWindow(w, uint32_t(wi)); !e.ok()) return e;
+    const Bounds clip = WindowClip(w, paging, phys_top);
     uint64_t lo = kAllOnes, hi = 0;
-    ForEachPiece(in, w, clip, [&](const Piece& p) {
+    ForEachSelected(in, w, clip, [&](const SelectedRange& p) {
       lo = Min(lo, p.base);
       hi = Max(hi, p.end);
     });
@@ -360,55 +362,57 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     }
     place.va_lo = lo + place.offset;
     place.va_hi = hi + place.offset;
-    if (!FitsAddressSpace(paging, place.va_lo, place.va_hi)) {
-      result.error = Fail(Status::kOutOfAddressSpace, "window does not fit in the address space",
-                          uint32_t(wi), place.va_lo);
-      return result;
-    }
+    if (!FitsAddressSpace(paging, place.va_lo, place.va_hi))
+      return Fail(Status::kOutOfAddressSpace, "window does not fit in the address space", uint32_t(wi), place.va_lo);
     place.first_slot = SlotOf(paging, place.va_lo);
     place.slot_count = SlotOf(paging, place.va_hi - 1) - place.first_slot + 1;
     for (uint32_t s = 0; s < place.slot_count; ++s) occupied[place.first_slot + s] = true;
   }
+  return {};
+}
 
-  // 2. Automatic offsets: a run of free top-level slots, aligned to the slot size so
-  // every page size stays usable (va and pa agree modulo 512 GiB / 256 TiB).
+// The first slot of the pick-th run of `need` free slots (runs counted as they end).
+uint32_t NthFreeRun(const bool* occupied, uint64_t need, uint32_t pick) {
+  uint32_t start = 0, run = 0;
+  for (uint32_t s = 0; s < kSlots; ++s) {
+    run = occupied[s] ? 0 : run + 1;
+    if (run >= need && pick-- == 0) {
+      start = s + 1 - uint32_t(need);
+      break;
+    }
+  }
+  return start;
+}
+
+// Phase 2: automatic offsets, a run of free top-level slots aligned to the slot size so
+// every page size stays usable (va and pa agree modulo 512 GiB / 256 TiB).
+Error PlaceAutoWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
+  const Paging paging = in.paging;
   const int shift = SlotShift(paging);
   const uint64_t slot_bytes = uint64_t{1} << shift;
-  for (size_t wi = 0; wi < layout.window_count; ++wi) {
-    const Window& w = layout.windows[wi];
+  for (size_t wi = 0; wi < in.layout.window_count; ++wi) {
+    const Window& w = in.layout.windows[wi];
     WindowPlacement& place = out->windows[wi];
     if (w.placement != Placement::kAuto || place.empty) continue;
     const uint64_t first_pa_slot = place.pa_lo >> shift;
     const uint64_t span = place.pa_hi - (first_pa_slot << shift);
     const uint64_t need = (span >> shift) + ((span & (slot_bytes - 1)) != 0);
-    if (w.max_slots != 0 && need > w.max_slots) {
-      result.error = Fail(Status::kTooManySlots, "window needs more top-level slots than allowed",
-                          uint32_t(wi), span);
-      result.error.needed = need;
-      return result;
-    }
-    uint32_t candidates = 0;
-    uint32_t run = 0;
+    Error e;
+    if (w.max_slots != 0 && need > w.max_slots)
+      e = Fail(Status::kTooManySlots, "window needs more top-level slots than allowed", uint32_t(wi), span);
+    uint32_t candidates = 0, run = 0;
     for (uint32_t s = 0; s < kSlots; ++s) {
       run = occupied[s] ? 0 : run + 1;
       if (run >= need) ++candidates;
     }
-    if (candidates == 0) {
-      result.error = Fail(Status::kNoSlots, "no run of free top-level slots is large enough",
-                          uint32_t(wi), span);
-      result.error.needed = need;
-      return result;
+    if (e.ok() && candidates == 0)
+      e = Fail(Status::kNoSlots, "no run of free top-level slots is large enough", uint32_t(wi), span);
+    if (!e.ok()) {
+      e.needed = need;
+      return e;
     }
-    uint32_t pick = in.seed == 0 ? 0 : uint32_t(SplitMix64(in.seed ^ (wi * 0x100000001b3ull)) % candidates);
-    uint32_t start = 0;
-    run = 0;
-    for (uint32_t s = 0; s < kSlots; ++s) {
-      run = occupied[s] ? 0 : run + 1;
-      if (run >= need && pick-- == 0) {
-        start = s + 1 - uint32_t(need);
-        break;
-      }
-    }
+    const uint32_t pick = in.seed == 0 ? 0 : uint32_t(SplitMix64(in.seed ^ (wi * 0x100000001b3ull)) % candidates);
+    const uint32_t start = NthFreeRun(occupied, need, pick);
     for (uint32_t s = 0; s < need; ++s) occupied[start + s] = true;
     place.offset = SlotVa(paging, start) - (first_pa_slot << shift);
     place.va_lo = place.pa_lo + place.offset;
@@ -416,22 +420,26 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     place.first_slot = start;
     place.slot_count = uint32_t(need);
   }
+  return {};
+}
 
-  // 3. Requests, split at MTRR type boundaries so no leaf spans two types
-  // (SDM Vol. 3A 12.11.9, "Large page size considerations").
+// Phase 3: requests, split at MTRR type boundaries so no leaf spans two types
+// (SDM Vol. 3A 12.11.9, "Large page size considerations"). Returns how many there are.
+size_t EmitRequests(const PlanInput& in, PlanOutput* out) {
+  const uint64_t phys_top = uint64_t{1} << in.cpu.maxphyaddr;
   Emitter emit(in, out);
-  for (size_t wi = 0; wi < layout.window_count; ++wi) {
-    const Window& w = layout.windows[wi];
+  for (size_t wi = 0; wi < in.layout.window_count; ++wi) {
+    const Window& w = in.layout.windows[wi];
     const WindowPlacement& place = out->windows[wi];
     if (place.empty) continue;
-    const Clip clip = WindowClip(w, paging, phys_top);
-    ForEachPiece(in, w, clip, [&](const Piece& p) {
+    const Bounds clip = WindowClip(w, in.paging, phys_top);
+    ForEachSelected(in, w, clip, [&](const SelectedRange& p) {
       MapRequest r;
       r.writable = w.writable;
       r.user = w.user;
       r.nx = w.nx && in.cpu.nx;
       r.global = w.global;
-      r.type = PieceType(w, p);
+      r.type = SelectedType(w, p);
       r.max_level = w.max_level;
       r.window = uint16_t(wi);
       for (uint64_t a = p.base; a < p.end;) {
@@ -444,23 +452,20 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
       }
     });
   }
-  result.value = emit.count();
-  if (emit.count() > out->capacity) {
-    result.error = Fail(Status::kBufferTooSmall, "request buffer too small");
-    result.error.needed = emit.count();
-    return result;
-  }
-  SortRequests(out->requests, emit.count());
-  // Ranges may overlap or touch, within a window (used ranges come in any order) or
-  // across windows (a used range inside RAM): merge what the sort brought together, so
-  // the builder sees one run and takes the largest pages over the union. The merged run
-  // belongs to its first window. Overlapping pieces never hide a type boundary: each was
-  // split at every one.
+  return emit.count();
+}
+
+// Phase 4: ranges may overlap or touch, within a window (used ranges come in any order)
+// or across windows (a used range inside RAM): merge what the sort brought together, so
+// the builder sees one run and takes the largest pages over the union. The merged run
+// belongs to its first window. Overlapping pieces never hide a type boundary: each was
+// split at every one. Returns the count kept.
+size_t MergeSameMappingRuns(const PlanInput& in, MapRequest* requests, size_t count) {
   size_t kept = 0;
-  for (size_t i = 0; i < emit.count(); ++i) {
-    const MapRequest& r = out->requests[i];
+  for (size_t i = 0; i < count; ++i) {
+    const MapRequest& r = requests[i];
     if (kept > 0) {
-      MapRequest& l = out->requests[kept - 1];
+      MapRequest& l = requests[kept - 1];
       const uint64_t l_last = l.va + (l.size - 1), r_last = r.va + (r.size - 1);  // ends may be 2^64
       const bool overlap = r.va <= l_last;
       const bool adjacent = !overlap && r.va - 1 == l_last && !IsBoundary(in, l.pa + l.size, Cacheable(l.type));
@@ -469,10 +474,29 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
         continue;
       }
     }
-    out->requests[kept++] = r;
+    requests[kept++] = r;
   }
-  result.value = kept;
-  return result;
+  return kept;
+}
+
+}  // namespace
+
+Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
+  if (Error e = CheckInput(in); !e.ok()) return {e, 0};
+  if (out == nullptr || (in.layout.window_count != 0 && out->windows == nullptr))
+    return {Fail(Status::kBufferTooSmall, "no output for the window placements"), 0};
+  bool occupied[kSlots] = {};
+  ReserveFixedSlots(in.paging, occupied);
+  if (Error e = PlaceFixedWindows(in, out, occupied); !e.ok()) return {e, 0};
+  if (Error e = PlaceAutoWindows(in, out, occupied); !e.ok()) return {e, 0};
+  const size_t count = EmitRequests(in, out);
+  if (count > out->capacity) {
+    Error e = Fail(Status::kBufferTooSmall, "request buffer too small");
+    e.needed = count;
+    return {e, count};
+  }
+  SortRequests(out->requests, count);
+  return {Error{}, MergeSameMappingRuns(in, out->requests, count)};
 }
 
 }  // namespace bootmap::core

@@ -11,10 +11,11 @@
 namespace bootmap::emu {
 
 // The control-register and MSR state that paging reads. Defaults: a normal long-mode kernel.
+// (CR4.PSE is ignored with PAE: SDM Vol. 3A 4.1.1, so it is not modelled.)
 struct CpuState {
   uint64_t cr3 = 0;
   bool cr0_pg = true, cr0_wp = true;
-  bool cr4_pae = true, cr4_pse = true, cr4_pge = true, cr4_la57 = false, cr4_smep = false, cr4_smap = false,
+  bool cr4_pae = true, cr4_pge = true, cr4_la57 = false, cr4_smep = false, cr4_smap = false,
        cr4_pke = false, cr4_pks = false;
   bool efer_lme = true, efer_nxe = true, rflags_ac = false;
   uint32_t pkru = 0, pkrs = 0;
