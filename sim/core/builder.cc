@@ -122,7 +122,7 @@ class Walker {
     a.global = r.global;
     a.type = r.type;
     for (int l = 0; l <= kLevel1G; ++l) bits_[l] = E::LeafBits(l, a, options_.nx);
-    leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : kLevel2M);
+    leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : options_.page2m ? kLevel2M : kLevel4K);
     win_ = (stats_ && r.window < stats_->window_count) ? &stats_->per_window[r.window] : nullptr;
   }
 
