@@ -124,10 +124,7 @@ Planned PlanOnly(const MapFile& file, const std::string& profile, core::Paging p
     p.error = p.plan.bad_input ? p.plan.error : "nothing to map (" + p.plan.error + ")";
     return p;
   }
-  p.build.paging = p.plan.paging;
-  p.build.page1gb = p.map->cpu.page1gb;
-  p.build.nx = p.map->cpu.nx;
-  p.build.maxphyaddr = p.map->cpu.maxphyaddr;
+  p.build = p.plan.build_options;  // the host's: format, leaf sizes (EPT's own), NX, MAXPHYADDR
   p.build.max_frames = max_frames;  // the dry run stops there
   core::PhysWindow no_window;  // the dry run of a fresh tree reads no table
   core::Result<uint64_t> frames =

@@ -181,11 +181,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (!b.ok && b.error.empty()) Finding("partial build without a message", "");
 
   // Sizing: the dry run predicts exactly the frames the build took.
-  core::BuildOptions bo;
-  bo.paging = b.paging;
-  bo.page1gb = m.cpu.page1gb;
-  bo.nx = m.cpu.nx;
-  bo.maxphyaddr = m.cpu.maxphyaddr;
+  const core::BuildOptions bo = b.build_options;
   emu::PhysMem scratch(m.cpu.maxphyaddr);
   const core::Result<uint64_t> sized =
       core::SizeTables(bo, WindowOf(&scratch), core::kNoRoot, b.requests.data(), b.requests.size());

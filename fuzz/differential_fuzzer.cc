@@ -60,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                                            .hostile = false});
   m.cpu.la57 = true;  // 5-level needs it
   m.cpu.nx = true;    // IA-32e drops XD without NX; EPT has no such switch
+  m.cpu.ept.page1gb = m.cpu.page1gb;  // the same leaf sizes in every format (EPT's is its own fact)
   core::host::HostOptions options;
   options.max_table_frames = 64;  // 4 formats per exec: large layouts are cut (cleanly) to keep it fast
   if (fdp.ConsumeBool()) options.profile = "ept-identity";

@@ -193,7 +193,7 @@ class Walker {
     // SDM Vol. 3A 4.8: A and D preset spare the CPU a locked update on first touch.
     const uint64_t ad = options_.preset_accessed_dirty ? E::kAccessedDirty : 0;
     for (int l = 0; l <= kLevel1G; ++l) bits_[l] = E::LeafBits(l, a, options_.nx) | ad;
-    leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : kLevel2M);
+    leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : options_.page2m ? kLevel2M : kLevel4K);
     win_ = (stats_ && r.window < stats_->window_count) ? &stats_->per_window[r.window] : nullptr;
   }
 

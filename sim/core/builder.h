@@ -36,7 +36,11 @@ inline constexpr uint64_t kNoRoot = ~uint64_t{0};
 
 struct BuildOptions {
   Paging paging = Paging::kX86Level4;
-  bool page1gb = true;      // CPU supports 1 GiB leaves (CPUID.80000001H:EDX[26])
+  // Leaf sizes the CPU supports. IA-32e: 1 GiB pages are CPUID.80000001H:EDX[26], 2 MiB
+  // always exist. EPT: IA32_VMX_EPT_VPID_CAP bits 17 and 16 (SDM Vol. 3D Appendix A.10).
+  // page1gb implies page2m (the cap is one largest size).
+  bool page1gb = true;
+  bool page2m = true;
   bool nx = true;           // EFER.NXE will be set; otherwise bit 63 is reserved
   uint8_t maxphyaddr = 52;  // physical addresses must stay below 2^maxphyaddr; at most
                             // 52 (SDM Vol. 3A 4.1.4), else kInvalidCpu

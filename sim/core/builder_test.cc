@@ -128,6 +128,24 @@ TEST(Builder, NoGigabyteLeavesWithoutCpuSupport) {
   EXPECT_EQ(b.leaves.size(), 2048u);
 }
 
+// EPT without 2 MiB pages (IA32_VMX_EPT_VPID_CAP[16] clear) maps with 4 KiB leaves only.
+TEST(Builder, OnlySmallLeavesWithoutEpt2MiBPages) {
+  HostMemory mem;
+  BuildOptions o;
+  o.paging = Paging::kEptLevel4;
+  o.page1gb = false;
+  o.page2m = false;
+  PhysWindow w = mem.Window();
+  FrameAllocator a = mem.Allocator();
+  const MapRequest r = Req(0, 0, 4 * kMiB);
+  const Result<BuildOutput> built = BuildTables(o, w, a, kNoRoot, &r, 1);
+  ASSERT_TRUE(built.ok());
+  std::vector<Leaf> leaves;
+  Decode(mem, built.value.root_pa, 3, 0, true, 48, &leaves);
+  EXPECT_EQ(leaves.size(), 1024u);
+  for (const Leaf& l : leaves) EXPECT_EQ(l.level, 0);
+}
+
 // The dry run's frame count is exactly what the build takes, for every format.
 TEST(Builder, SizingEqualsUse) {
   std::mt19937_64 rng(7);

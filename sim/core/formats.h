@@ -4,8 +4,8 @@
 #include <stdint.h>
 
 #include "sim/core/bits.h"
+#include "sim/core/kinds.h"
 #include "sim/core/types.h"
-#include "sim/map/mem_type.h"
 
 namespace bootmap::core {
 

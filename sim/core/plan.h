@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/core/kinds.h"
 #include "sim/core/status.h"
 #include "sim/core/types.h"
-#include "sim/map/mem_type.h"
 
 namespace bootmap::core {
 

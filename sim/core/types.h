@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/map/mem_type.h"
+#include "sim/core/kinds.h"
 
 namespace bootmap::core {
 

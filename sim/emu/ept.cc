@@ -59,6 +59,10 @@ uint64_t EptMisconfigBits(const EptState& s, int level, uint64_t e, const char**
     *why = "1 GiB page without 1 GiB support";
     return kPS;
   }
+  if (level == 2 && !s.page2m) {  // IA32_VMX_EPT_VPID_CAP[16] clear
+    *why = "2 MiB page without 2 MiB support";
+    return kPS;
+  }
   if (uint64_t r = e & (level == 3 ? kRsvd1g : level == 2 ? kRsvd2m : 0)) {
     *why = level == 3 ? "reserved bits 29:12 of a 1 GiB leaf" : "reserved bits 20:12 of a 2 MiB leaf";
     return r;

@@ -51,6 +51,7 @@ constexpr uint64_t MakeEptp(uint64_t root, int levels = 4, MemType type = MemTyp
 struct EptState {
   uint64_t eptp = 0;
   uint8_t maxphyaddr = 46;
+  bool page2m = true;            // IA32_VMX_EPT_VPID_CAP[16]
   bool page1gb = true;           // IA32_VMX_EPT_VPID_CAP[17]
   bool five_level = true;        // IA32_VMX_EPT_VPID_CAP[7]: 5-level walks allowed
   bool execute_only = true;      // IA32_VMX_EPT_VPID_CAP[0]

@@ -140,6 +140,21 @@ TEST(Ept, Misconfigurations) {
   }
 }
 
+// A 2 MiB EPT leaf without IA32_VMX_EPT_VPID_CAP[16] is a misconfiguration (its PS bit is
+// the bad bit); with it the same entry translates.
+TEST(Ept, TwoMiBPageNeedsCapability) {
+  for (bool page2m : {false, true}) {
+    Ept e;
+    e.s.page2m = page2m;
+    const EptTranslation t = e.Go(kGpa2m, {Access::kRead});
+    EXPECT_EQ(t.outcome, page2m ? EptOutcome::kOk : EptOutcome::kMisconfig) << t.problem;
+    if (!page2m) {
+      EXPECT_EQ(t.bad_bits, kPS);
+      EXPECT_STREQ(t.problem, "2 MiB page without 2 MiB support");
+    }
+  }
+}
+
 // EPTP checks: memory type UC/WB, walk length 4 (or 5 if supported), bits 11:8 zero.
 TEST(Ept, BadEptp) {
   Ept e;

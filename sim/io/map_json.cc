@@ -157,7 +157,7 @@ class Reader {
 
   bool Cpu(const Json& v, map::CpuFacts* cpu) {
     const std::string ptr = "/cpu";
-    if (!Object(v, ptr, {"vendor", "maxphyaddr", "page1gb", "la57", "nx"})) return false;
+    if (!Object(v, ptr, {"vendor", "maxphyaddr", "page1gb", "la57", "nx", "ept"})) return false;
     std::string vendor = "unknown";
     if (!String(v, ptr, "vendor", false, &vendor)) return false;
     if (vendor == "intel") cpu->vendor = map::CpuVendor::kIntel;
@@ -172,7 +172,20 @@ class Reader {
       cpu->maxphyaddr = uint8_t(bits);
     }
     maxphyaddr_ = cpu->maxphyaddr;
+    if (const Json* e = Member(v, ptr, "ept", false); e && !Ept(*e, &cpu->ept)) return false;
     return Bool(v, ptr, "page1gb", &cpu->page1gb) && Bool(v, ptr, "la57", &cpu->la57) && Bool(v, ptr, "nx", &cpu->nx);
+  }
+
+  // IA32_VMX_EPT_VPID_CAP bits 16, 17, 7 (SDM Vol. 3D Appendix A.10); absent ones stay true.
+  bool Ept(const Json& v, map::EptCaps* ept) {
+    const std::string ptr = "/cpu/ept";
+    if (!Object(v, ptr, {"page2m", "page1gb", "five_level"}) || !Bool(v, ptr, "page2m", &ept->page2m) ||
+        !Bool(v, ptr, "page1gb", &ept->page1gb) || !Bool(v, ptr, "five_level", &ept->five_level))
+      return false;
+    if (ept->page1gb && !ept->page2m)  // the builder's page-size cap is one largest size
+      return Fail(ptr, "page1gb without page2m is not modelled (a processor with 1 GiB EPT pages has 2 MiB ones); "
+                       "set page1gb to false too");
+    return true;
   }
 
   bool E820(const Json& v, std::vector<map::E820Entry>* out) {
@@ -459,7 +472,11 @@ std::string SaveMap(const MemoryMap& m) {
   auto flag = [](bool b) { return b ? "true" : "false"; };
   o << "  \"cpu\": {\"vendor\": \"" << vendor << "\", \"maxphyaddr\": " << int(m.cpu.maxphyaddr)
     << ", \"page1gb\": " << flag(m.cpu.page1gb) << ", \"la57\": " << flag(m.cpu.la57)
-    << ", \"nx\": " << flag(m.cpu.nx) << "}";
+    << ", \"nx\": " << flag(m.cpu.nx);
+  if (m.cpu.ept != map::EptCaps{})  // written when it differs from the defaults old maps get
+    o << ", \"ept\": {\"page2m\": " << flag(m.cpu.ept.page2m) << ", \"page1gb\": " << flag(m.cpu.ept.page1gb)
+      << ", \"five_level\": " << flag(m.cpu.ept.five_level) << "}";
+  o << "}";
   if (!m.e820.empty()) {
     o << ",\n  \"e820\": [";
     for (size_t i = 0; i < m.e820.size(); ++i) {

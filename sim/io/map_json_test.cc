@@ -75,6 +75,27 @@ TEST(MapJson, CpuDefaults) {
   EXPECT_EQ(m.cpu.maxphyaddr, 46);
 }
 
+// EPT capabilities (IA32_VMX_EPT_VPID_CAP bits 16, 17, 7): absent, all are assumed;
+// given, each field on its own, and they survive a save.
+TEST(MapJson, EptCapabilities) {
+  const std::string e820 = R"({"base": "0x0", "size": "0x1000", "type": "usable"})";
+  EXPECT_EQ(LoadOk(WithE820(e820)).cpu.ept, map::EptCaps{});
+  const std::pair<std::string, map::EptCaps> cases[] = {
+      {R"({"page1gb": false})", {true, false, true}},
+      {R"({"five_level": false})", {true, true, false}},
+      {R"({"page2m": false, "page1gb": false})", {false, false, true}},
+      {R"({"page2m": true, "page1gb": true, "five_level": true})", {true, true, true}},
+  };
+  for (const auto& [ept, caps] : cases) {
+    const map::MemoryMap m =
+        LoadOk(R"({"format": "bootmap-map/1", "name": "t", "cpu": {"ept": )" + ept + R"(}, "e820": [)" + e820 + "]}");
+    EXPECT_EQ(m.cpu.ept, caps) << ept;
+    EXPECT_EQ(LoadOk(SaveMap(m)), m) << SaveMap(m);
+  }
+  // The defaults are not written: old maps keep their canonical form.
+  EXPECT_EQ(SaveMap(LoadOk(WithE820(e820))).find("\"ept\""), std::string::npos);
+}
+
 // Every bundled map loads, and load(save(m)) == m for each.
 TEST(MapJson, BundledMapsRoundTrip) {
   int count = 0;
@@ -140,6 +161,15 @@ TEST(MapJson, ErrorMessages) {
        "x.json:/layout: expected an object, got an array"},
       {WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "framebufer": {})"),
        R"(x.json:/framebufer: unknown field "framebufer" (did you mean "framebuffer"?))"},
+      {R"({"format": "bootmap-map/1", "name": "t", "cpu": {"ept": {"page1gb": "yes"}}, "e820": []})",
+       R"(x.json:/cpu/ept/page1gb: expected true or false, got "yes")"},
+      {R"({"format": "bootmap-map/1", "name": "t", "cpu": {"ept": {"page1g": false}}, "e820": []})",
+       R"(x.json:/cpu/ept/page1g: unknown field "page1g" (did you mean "page1gb"?))"},
+      {R"({"format": "bootmap-map/1", "name": "t", "cpu": {"ept": true}, "e820": []})",
+       "x.json:/cpu/ept: expected an object, got true"},
+      {R"({"format": "bootmap-map/1", "name": "t", "cpu": {"ept": {"page2m": false}}, "e820": []})",
+       "x.json:/cpu/ept: page1gb without page2m is not modelled (a processor with 1 GiB EPT pages has 2 MiB "
+       "ones); set page1gb to false too"},
   };
   for (const auto& [text, message] : cases) EXPECT_EQ(LoadError(text), message);
 }

@@ -85,12 +85,22 @@ struct EfiDescriptor {
 
 enum class CpuVendor : uint8_t { kUnknown, kIntel, kAmd };
 
+// EPT capabilities: IA32_VMX_EPT_VPID_CAP (MSR 48CH), SDM Vol. 3D Appendix A.10. A map
+// written before these facts existed has none; then all are assumed (maps/SCHEMA.md).
+struct EptCaps {
+  bool page2m = true;      // bit 16: EPT PDEs may map 2 MiB pages
+  bool page1gb = true;     // bit 17: EPT PDPTEs may map 1 GiB pages
+  bool five_level = true;  // bit 7: page-walk length 5 (EPTP[5:3] = 4)
+  bool operator==(const EptCaps&) const = default;
+};
+
 struct CpuFacts {
   CpuVendor vendor = CpuVendor::kUnknown;
   uint8_t maxphyaddr = 46;  // CPUID.80000008H:EAX[7:0]; 52 at most (SDM Vol. 3A 4.1.4)
   bool page1gb = true;      // CPUID.80000001H:EDX[26]
   bool la57 = false;        // CPUID.(EAX=07H,ECX=0):ECX[16]
   bool nx = true;           // CPUID.80000001H:EDX[20]
+  EptCaps ept;              // VMX only: what EPT tables may use
   bool operator==(const CpuFacts&) const = default;
 };
 

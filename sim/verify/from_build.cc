@@ -83,7 +83,10 @@ Input FromBuild(const map::MemoryMap& m, const core::host::BuildResult& b, emu::
   in.cpu.pat = b.pat_msr;
   in.ept.eptp = emu::ept::MakeEptp(b.root_pa, Levels(in.format), MemType::kWB);
   in.ept.maxphyaddr = m.cpu.maxphyaddr;
-  in.ept.page1gb = m.cpu.page1gb;
+  // EPT capabilities, the map's IA32_VMX_EPT_VPID_CAP facts (SDM Vol. 3D Appendix A.10).
+  in.ept.page2m = m.cpu.ept.page2m;
+  in.ept.page1gb = m.cpu.ept.page1gb;
+  in.ept.five_level = m.cpu.ept.five_level;
   if (b.layout) in.layout = LayoutOf(*b.layout);
   for (const core::host::WindowReport& w : b.windows) {
     in.windows.push_back(w.name);

@@ -84,7 +84,10 @@ void Verifier::CheckOptimality() {
 // "allowed" (inside one mapping, under every cap, no type change inside) is inherited by
 // sub-blocks, so the maximal allowed blocks are the fewest leaves.
 void Verifier::CountMinimum() {
-  const bool page1gb = ept_ ? in_.ept.page1gb : in_.cpu.page1gb;
+  // Leaf sizes the CPU has: EPT's are IA32_VMX_EPT_VPID_CAP bits 16/17 (SDM Vol. 3D A.10),
+  // IA-32e's 1 GiB pages CPUID.80000001H:EDX[26]; without 2 MiB leaves no 1 GiB either here.
+  const bool page2m = !ept_ || in_.ept.page2m;
+  const bool page1gb = page2m && (ept_ ? in_.ept.page1gb : in_.cpu.page1gb);
   // A lower bound for any tables that translate as specified without undefined behaviour:
   // no large page across an MTRR type change (SDM Vol. 3A 12.11.9), nor a cacheable one into
   // the write-combining framebuffer. Region kinds under one requested type do not split:
@@ -97,7 +100,7 @@ void Verifier::CountMinimum() {
   std::sort(splits.cached.begin(), splits.cached.end());
   splits.cached.erase(std::unique(splits.cached.begin(), splits.cached.end()), splits.cached.end());
   const std::array<std::vector<Interval>, 3> allowed = {
-      AllowedBlocks(pieces_, k4K, splits), AllowedBlocks(pieces_, k2M, splits),
+      AllowedBlocks(pieces_, k4K, splits), page2m ? AllowedBlocks(pieces_, k2M, splits) : std::vector<Interval>{},
       page1gb ? AllowedBlocks(pieces_, k1G, splits) : std::vector<Interval>{}};
   const uint64_t n4k = uint64_t(Bytes(allowed[0]) / k4K), n2m = uint64_t(Bytes(allowed[1]) / k2M),
                  n1g = uint64_t(Bytes(allowed[2]) / k1G);

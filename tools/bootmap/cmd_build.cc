@@ -34,7 +34,7 @@ std::string Report(const core::host::BuildResult& r, const std::string& file, ui
   std::ostringstream o;
   char line[256];
   o << file << ": profile " << (r.profile.empty() ? "(custom layout)" : r.profile) << ", "
-    << PagingName(r.paging) << ", seed " << seed << "\n";
+    << PagingName(r.paging) << " (" << r.paging_reason << "), seed " << seed << "\n";
   o << "root table " << Hex(r.root_pa) << (core::IsEpt(r.paging) ? " (EPTP)" : " (CR3)")
     << ", IA32_PAT " << Hex(r.pat_msr, 16) << "\n";
   std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-31s %9s %7s %5s %7s\n", "window", "placement",
@@ -76,7 +76,7 @@ void Setup(CLI::App& app, int* exit_code) {
   for (std::string_view p : core::host::ProfileNames()) profiles += (profiles.empty() ? "" : ", ") + std::string(p);
   auto* profile = app.add_option("--profile", opts->profile, "named layout: " + profiles + " (maps/PROFILES.md)");
   app.add_option("--layout", opts->layout_file, "layout JSON file (maps/PROFILES.md)")->excludes(profile);
-  app.add_option("--paging", opts->paging, "4, 5, ept or ept5 (default: the profile's, else 4)");
+  app.add_option("--paging", opts->paging, "4, 5, ept or ept5 (default: the layout's or profile's own, else 5 if the map's CPU has LA57, else 4)");
   app.add_option("--seed", opts->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--ceiling", opts->ceiling, "table frames must lie below this address");
   app.add_option("--loader", opts->loader, kLoaderHelp);

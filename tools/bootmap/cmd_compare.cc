@@ -154,7 +154,7 @@ void Setup(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<Args>();
   app.add_option("map", a->map_file, "map file (maps/SCHEMA.md)")->required();
   app.add_option("--profiles", a->profiles, "comma-separated profiles (default: all)")->delimiter(',');
-  app.add_option("--paging", a->paging, "4, 5, ept or ept5 for every profile (default: each profile's own)");
+  app.add_option("--paging", a->paging, "4, 5, ept or ept5 for every profile (default: each profile's own, else 5 if the map's CPU has LA57, else 4)");
   app.add_option("--runs", a->runs, "builds to time per profile (median)")->check(CLI::Range(1, 1000));
   app.add_option("--loader", a->loader, kLoaderHelp);
   app.add_flag("--json", a->json, "one JSON object");

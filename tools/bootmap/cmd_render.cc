@@ -84,7 +84,7 @@ void Setup(CLI::App& app, int* exit_code) {
   auto* profile = app.add_option("--profile", a->profile, "named layout (maps/PROFILES.md)");
   app.add_option("--layout", a->layout_file, "layout JSON file")->excludes(profile);
   app.add_option("--vs", a->vs, "a second named profile, drawn beside the first");
-  app.add_option("--paging", a->paging, "4, 5, ept or ept5");
+  app.add_option("--paging", a->paging, "4, 5, ept or ept5 (default: the layout's or profile's own, else 5 if the map's CPU has LA57, else 4)");
   app.add_option("-o,--output", a->out, "SVG file to write (- for stdout)")->required();
   app.footer("Exit 0: every profile drawn verified; 1: violations (drawn); 2: bad input (no file written).");
   app.callback([a, exit_code] { *exit_code = Run(*a); });

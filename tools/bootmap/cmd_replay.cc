@@ -31,6 +31,7 @@ ojson ToJson(const std::string& file, const ReplayResult& r) {
   j["map"] = file;
   j["profile"] = r.build.profile.empty() ? "(layout)" : r.build.profile;
   j["paging"] = PagingArg(r.build.paging);
+  j["paging_reason"] = r.build.paging_reason;
   AddReportJson(r.report, &j);
   j["verified"] = r.verified();
   if (!r.error.empty()) j["error"] = r.error;
@@ -64,7 +65,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
   char line[320];
   const auto& b = r.build;
   o << file << ": profile " << (b.profile.empty() ? "(custom layout)" : b.profile) << ", " << PagingName(b.paging)
-    << ", seed " << seed << "\n";
+    << " (" << b.paging_reason << "), seed " << seed << "\n";
   std::snprintf(line, sizeof line, "%-18s %-9s %-39s %-29s %10s %7s %5s %7s\n", "window", "placement", "virtual range",
                 "physical source", "4K", "2M", "1G", "tables");
   o << line;
@@ -114,7 +115,7 @@ void Setup(CLI::App& app, int* exit_code) {
   for (std::string_view p : core::host::ProfileNames()) profiles += (profiles.empty() ? "" : ", ") + std::string(p);
   auto* profile = app.add_option("--profile", a->profile, "named layout: " + profiles);
   app.add_option("--layout", a->layout_file, "layout JSON file")->excludes(profile);
-  app.add_option("--paging", a->paging, "4, 5, ept or ept5 (default: the profile's, else 4)");
+  app.add_option("--paging", a->paging, "4, 5, ept or ept5 (default: the layout's or profile's own, else 5 if the map's CPU has LA57, else 4)");
   app.add_option("--seed", a->seed, "randomise automatic offsets (0: lowest free slots)");
   app.add_option("--runs", a->runs, "builds to time (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");

@@ -121,7 +121,7 @@ TEST(Replay, EveryBundledMapDefault) {
     ASSERT_NE(r.exit_code, 2) << m << r.err;
     const json j = json::parse(r.out);
     EXPECT_TRUE(SchemaErrors(r.out).empty()) << m;
-    if (j.contains("error")) continue;  // could not be built with 4-level paging (near-2p52)
+    EXPECT_FALSE(j.contains("error")) << m << ": " << j.value("error", "");
     EXPECT_EQ(j["leaf_gap"], 0) << m;
     EXPECT_EQ(j["table_pages"], j["minimal_table_pages"]) << m;
     EXPECT_EQ(j["violations_by_code"].value("unmapped", 0), 0) << m;
@@ -140,6 +140,53 @@ TEST(Replay, BadInput) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_EQ(RunBootmap(std::string("replay ") + kQemu + " --paging 6").exit_code, 2);
   EXPECT_EQ(RunBootmap("replay").exit_code, 2);
+}
+
+// Default paging follows the CPU: near-2p52's CPU has LA57, so its 4 PiB direct map is
+// built with 5-level paging and verifies; the first line says which format and why.
+TEST(Replay, DefaultPagingFollowsTheCpu) {
+  auto r = RunBootmap("replay maps/synthetic/near-2p52.json --runs 1");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("IA-32e 5-level (the map's CPU has LA57), seed 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verified: every expected byte"), std::string::npos) << r.out;
+  r = RunBootmap(std::string("replay ") + kQemu + " --runs 1 --json");
+  EXPECT_EQ(json::parse(r.out)["paging_reason"], "the map's CPU has no LA57");
+  r = RunBootmap("replay maps/synthetic/near-2p52.json --runs 1 --json --paging 4");
+  EXPECT_EQ(json::parse(r.out)["paging_reason"], "--paging");
+  r = RunBootmap(std::string("replay ") + kQemu + " --runs 1 --json --profile ept-identity");
+  EXPECT_EQ(json::parse(r.out)["paging_reason"], "the profile's own");
+}
+
+// A map file for one test, removed when it goes out of scope.
+struct TempMap {
+  std::string path;
+  explicit TempMap(const std::string& text)
+      : path(std::string(::testing::TempDir()) + "/bootmap_map" + std::to_string(::getpid()) + ".json") {
+    std::ofstream(path) << text;
+  }
+  ~TempMap() { std::remove(path.c_str()); }
+};
+
+// EPT leaves follow the map's cpu.ept facts (IA32_VMX_EPT_VPID_CAP): without 1 GiB EPT
+// pages the build has none and the verifier's minimum has none either (gap 0, verified),
+// though CPUID's page1gb is true; 5-level EPT without walk length 5 is bad input.
+TEST(Replay, EptCapabilitiesFromTheMap) {
+  const TempMap map(R"({"format": "bootmap-map/1", "name": "ept", "origin": "test",
+      "cpu": {"maxphyaddr": 40, "page1gb": true, "ept": {"page1gb": false, "five_level": false}},
+      "e820": [{"base": "0x0", "size": "0x9f000", "type": "usable"},
+               {"base": "0x100000", "size": "0xbff00000", "type": "usable"}]})");
+  auto r = RunBootmap("replay " + map.path + " --runs 1 --json --profile ept-identity");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["leaves"]["1g"], 0);
+  EXPECT_EQ(j["minimal_leaves"]["1g"], 0);
+  EXPECT_GT(j["leaves"]["2m"].get<int>(), 0);
+  EXPECT_EQ(j["leaf_gap"], 0);
+  r = RunBootmap("replay " + map.path + " --runs 1 --profile ept-identity --paging ept5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find(map.path + ": 5-level EPT needs page-walk length 5 (IA32_VMX_EPT_VPID_CAP bit 7"),
+            std::string::npos) << r.err;
 }
 
 // A build that cannot be placed (4 PiB direct map, 4-level) exits 1 and says why.

@@ -48,7 +48,9 @@ std::array<std::vector<Iv>, 3> PageSizeRanges(const map::MemoryMap& m, const Rep
     emu::EptState st;
     st.eptp = emu::ept::MakeEptp(r.build.root_pa, core::PagingLevels(r.build.paging));
     st.maxphyaddr = m.cpu.maxphyaddr;
-    st.page1gb = m.cpu.page1gb;
+    st.page2m = m.cpu.ept.page2m;  // IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D Appendix A.10)
+    st.page1gb = m.cpu.ept.page1gb;
+    st.five_level = m.cpu.ept.five_level;
     for (const emu::EptRun& run : emu::EnumerateEpt(*r.mem, st).runs) add(run.hpa, run.size, run.page_size);
   } else if (r.mem) {
     emu::CpuState cpu;

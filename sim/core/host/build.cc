@@ -221,12 +221,31 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   result.layout = shared_layout;
   result.profile = layout.profile;
   std::vector<Window> windows = layout.windows;  // a window that cannot be placed is left out here
-  // Default: 5-level paging when the CPU has LA57, as Linux enables it (arch/x86 CONFIG_X86_5LEVEL).
-  const Paging natural = m.cpu.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
-  result.paging = options.paging.value_or(layout.paging.value_or(natural));
+  // --paging, else the layout's own, else 5-level paging when the CPU has LA57, as Linux
+  // enables it (arch/x86 CONFIG_X86_5LEVEL, no5lvl not given).
+  if (options.paging) {
+    result.paging = *options.paging;
+    result.paging_reason = "--paging";
+  } else if (layout.paging) {
+    result.paging = *layout.paging;
+    result.paging_reason = layout.paging_from_layout ? "the layout's paging" : "the profile's own";
+  } else {
+    result.paging = m.cpu.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
+    result.paging_reason = m.cpu.la57 ? "the map's CPU has LA57" : "the map's CPU has no LA57";
+  }
   if (PagingLevels(result.paging) == 5 && !IsEpt(result.paging) && !m.cpu.la57)
     return bad("5-level paging needs a CPU with LA57 (the map's cpu.la57 is false)");
+  if (result.paging == Paging::kEptLevel5 && !m.cpu.ept.five_level)
+    return bad("5-level EPT needs page-walk length 5 (IA32_VMX_EPT_VPID_CAP bit 7; the map's cpu.ept.five_level is false)");
   result.pat_msr = kPatMsr;
+  BuildOptions& build = result.build_options;
+  build.paging = result.paging;
+  // EPT leaf sizes are VMX capabilities, not CPUID's (SDM Vol. 3D Appendix A.10).
+  build.page1gb = IsEpt(result.paging) ? m.cpu.ept.page1gb : m.cpu.page1gb;
+  build.page2m = IsEpt(result.paging) ? m.cpu.ept.page2m : true;
+  build.nx = m.cpu.nx;
+  build.maxphyaddr = m.cpu.maxphyaddr;
+  build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
 
   // The core's view of the map.
   const map::NormalizedMap normalized = map::Normalize(m);
@@ -354,12 +373,6 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
                               options.max_table_frames};
   FrameAllocator allocator = recorder.Interface();
 
-  BuildOptions build;
-  build.paging = result.paging;
-  build.page1gb = m.cpu.page1gb;
-  build.nx = m.cpu.nx;
-  build.maxphyaddr = m.cpu.maxphyaddr;
-  build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
   std::vector<LeafCounts> per_window(windows.size());
   BuildStats stats;
   stats.per_window = per_window.data();

@@ -21,7 +21,7 @@ struct HostOptions {
   std::string profile;      // a named profile; "" = the map's layout, else kDefaultProfile
   std::string layout_file;  // --layout FILE (wins over profile and the map's layout)
   std::string map_source;   // the map file's name, for errors about its `layout`
-  std::optional<Paging> paging;  // default: the profile's own, else 4-level
+  std::optional<Paging> paging;  // default: the layout's own, else 5-level if the CPU has LA57, else 4-level
   uint64_t seed = 0;             // auto offsets: 0 = lowest free slots
   uint64_t frame_ceiling = 0;    // table frames end at or below this (0: no limit)
   // Explicit limit: a layout needing more table frames fails cleanly before building.
@@ -55,6 +55,8 @@ struct BuildResult {
   std::string error;
 
   Paging paging = Paging::kX86Level4;
+  std::string paging_reason;            // why this format: "--paging", "the profile's own", "the CPU has LA57", ...
+  BuildOptions build_options;           // what the core was (or would be) given: format, leaf sizes, NX, MAXPHYADDR
   uint64_t root_pa = kNoRoot;           // CR3 / EPTP address
   uint64_t pat_msr = 0;                 // IA32_PAT the leaves assume (formats.h)
   std::string profile;                  // profile the layout came from, if any

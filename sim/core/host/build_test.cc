@@ -402,6 +402,39 @@ TEST(HostBuild, FiveLevel) {
   EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff80000000ull);
 }
 
+// EPT leaf sizes follow the map's EPT capabilities (IA32_VMX_EPT_VPID_CAP bits 17, 16, 7),
+// not CPUID's 1 GiB-page bit; 5-level EPT needs page-walk length 5.
+TEST(HostBuild, EptLeavesFollowEptCapabilities) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 40;
+  m.e820 = {{0x0, 0x9f000, 1}, {0x100000, 3 * kGiB - 0x100000, 1}};
+  HostOptions o;
+  o.profile = "ept-identity";
+  auto leaves = [&](const map::MemoryMap& map) {
+    emu::PhysMem mem;
+    const BuildResult r = BuildWith(map, o, &mem);
+    EXPECT_TRUE(r.ok) << r.error;
+    return r.totals;
+  };
+  m.cpu.page1gb = false;  // no 1 GiB pages for the guest's own tables; EPT has them
+  EXPECT_GT(leaves(m).leaves[2], 0u);
+  m.cpu.page1gb = true;
+  m.cpu.ept.page1gb = false;
+  LeafCounts c = leaves(m);
+  EXPECT_EQ(c.leaves[2], 0u);
+  EXPECT_GT(c.leaves[1], 0u);
+  m.cpu.ept.page2m = false;
+  c = leaves(m);
+  EXPECT_EQ(c.leaves[1] + c.leaves[2], 0u);
+  o.paging = Paging::kEptLevel5;
+  EXPECT_TRUE(leaves(m).leaves[0] > 0);  // five_level defaults to true
+  m.cpu.ept.five_level = false;
+  emu::PhysMem mem;
+  const BuildResult r = BuildWith(m, o, &mem);
+  EXPECT_TRUE(r.bad_input);
+  EXPECT_NE(r.error.find("IA32_VMX_EPT_VPID_CAP bit 7"), std::string::npos) << r.error;
+}
+
 // Two windows mapping one address differently: the error names both requests.
 TEST(HostBuild, ConflictNamesBoth) {
   map::MemoryMap m = QemuAmdHole4G();

@@ -20,7 +20,7 @@ class Parser {
 
   bool Layout(const Json& doc, const std::string& at) {
     if (!doc.is_object()) return Fail(at, "expected an object, got " + Describe(doc));
-    if (!Known(doc, at, {"profile", "windows", "transition"})) return false;
+    if (!Known(doc, at, {"profile", "windows", "transition", "paging"})) return false;
     if (auto it = doc.find("profile"); it != doc.end()) {
       if (!it->is_string()) return Fail(Child(at, "profile"), "expected a profile name");
       const std::string name = it->get<std::string>();
@@ -58,6 +58,7 @@ class Parser {
         out_->transition.push_back(r);
       }
     }
+    if (auto it = doc.find("paging"); it != doc.end() && !Paging(*it, Child(at, "paging"))) return false;
     if (out_->windows.empty()) return Fail(at, "a layout needs a profile or windows");
     if (out_->windows.size() > 0xffff) return Fail(at, "too many windows (65535 at most)");
     return true;
@@ -66,6 +67,18 @@ class Parser {
   std::string error() const { return error_; }
 
  private:
+  // "paging": the layout's own format, over the profile's and the CPU default (--paging wins).
+  bool Paging(const Json& v, const std::string& at) {
+    const std::string name = v.is_string() ? v.get<std::string>() : "";
+    if (name == "4") out_->paging = core::Paging::kX86Level4;
+    else if (name == "5") out_->paging = core::Paging::kX86Level5;
+    else if (name == "ept") out_->paging = core::Paging::kEptLevel4;
+    else if (name == "ept5") out_->paging = core::Paging::kEptLevel5;
+    else return Fail(at, "expected \"4\", \"5\", \"ept\" or \"ept5\", got " + Describe(v));
+    out_->paging_from_layout = true;
+    return true;
+  }
+
   bool Fail(const std::string& at, const std::string& why) {
     error_ = std::string(source_) + ":" + at + ": " + why;
     return false;

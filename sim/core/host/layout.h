@@ -24,7 +24,8 @@ struct HostLayout {
   std::vector<Window> windows;
   std::vector<RoleRange> transition;    // empty: the map's used ranges below 4 GiB
   bool has_transition = false;
-  std::optional<Paging> paging;         // the profile's natural format (EPT for ept-identity)
+  std::optional<Paging> paging;         // the profile's natural format (EPT for ept-identity), or the layout's "paging"
+  bool paging_from_layout = false;      // `paging` came from the layout's own "paging" field
 
   // Stable storage for names; returns a pointer valid as long as *this.
   const char* Keep(std::string s);

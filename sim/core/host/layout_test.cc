@@ -56,6 +56,18 @@ TEST(Layout, ProfilePlusWindows) {
   EXPECT_EQ(l.profile, "bootmap");
 }
 
+// A layout's "paging" names its format, over the profile's own.
+TEST(Layout, PagingField) {
+  HostLayout l;
+  ASSERT_EQ(Parse(R"({"profile": "ept-identity", "paging": "ept5"})", &l), "");
+  EXPECT_EQ(l.paging, Paging::kEptLevel5);
+  EXPECT_TRUE(l.paging_from_layout);
+  HostLayout p;
+  ASSERT_EQ(Parse(R"({"profile": "ept-identity"})", &p), "");
+  EXPECT_EQ(p.paging, Paging::kEptLevel4);
+  EXPECT_FALSE(p.paging_from_layout);
+}
+
 // Errors name the file, the JSON pointer and the problem.
 TEST(Layout, PreciseErrors) {
   struct Case {
@@ -79,6 +91,7 @@ TEST(Layout, PreciseErrors) {
       {R"({"transition": [{"base": 0}]})", "m.json:/layout/transition/0: missing \"size\""},
       {R"({})", "m.json:/layout: a layout needs a profile or windows"},
       {R"([1])", "m.json:/layout: expected an object"},
+      {R"({"profile": "bootmap", "paging": 5})", "m.json:/layout/paging: expected \"4\", \"5\", \"ept\" or \"ept5\", got 5"},
   };
   for (const Case& c : cases) {
     HostLayout l;
