@@ -193,6 +193,167 @@ std::string DescribeRequest(const BuildResult& r, uint32_t index) {
          Hex(q.size) + " -> pa " + Hex(q.pa) + ")";
 }
 
+// The layout: --layout, else --profile, else the map's own, else the default profile.
+std::string ResolveLayout(const map::MemoryMap& m, const HostOptions& options, const std::string& source,
+                          HostLayout* layout) {
+  if (!options.layout_file.empty()) return LoadLayoutFile(options.layout_file, layout);
+  if (!options.profile.empty()) {
+    if (LoadProfile(options.profile, layout)) return "";
+    std::string why = "unknown profile \"" + options.profile + "\" (profiles:";
+    for (std::string_view p : ProfileNames()) why += " " + std::string(p);
+    return why + ")";
+  }
+  if (!m.layout_json.empty()) return ParseLayout(m.layout_json, source, "/layout", layout);
+  LoadProfile(kDefaultProfile, layout);
+  return "";
+}
+
+// --paging, else the layout's own, else 5-level paging when the CPU has LA57, as Linux
+// enables it (arch/x86 CONFIG_X86_5LEVEL, no5lvl not given). "" or why it cannot be.
+std::string ChoosePaging(const map::MemoryMap& m, const HostOptions& options, const HostLayout& layout,
+                         BuildResult* result) {
+  if (options.paging) {
+    result->paging = *options.paging;
+    result->paging_reason = "--paging";
+  } else if (layout.paging) {
+    result->paging = *layout.paging;
+    result->paging_reason = layout.paging_from_layout ? "the layout's paging" : "the profile's own";
+  } else {
+    result->paging = m.cpu.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
+    result->paging_reason = m.cpu.la57 ? "the map's CPU has LA57" : "the map's CPU has no LA57";
+  }
+  if (PagingLevels(result->paging) == 5 && !IsEpt(result->paging) && !m.cpu.la57)
+    return "5-level paging needs a CPU with LA57 (the map's cpu.la57 is false)";
+  if (result->paging == Paging::kEptLevel5 && !m.cpu.ept.five_level)
+    return "5-level EPT needs page-walk length 5 (IA32_VMX_EPT_VPID_CAP bit 7; the map's cpu.ept.five_level is false)";
+  return "";
+}
+
+// Why a window could not be placed (kNoSlots, kTooManySlots or kOutOfAddressSpace).
+std::string UnplaceableWindow(const Error& e, const Window& w, const WindowPlacement& p, Paging paging) {
+  const char* slot = PagingLevels(paging) == 5 ? "PML5" : "PML4";
+  const std::string slot_size = PagingLevels(paging) == 5 ? "256 TiB" : "512 GiB";
+  const std::string name = "window '" + std::string(w.name) + "'";
+  if (e.status == Status::kNoSlots)
+    return name + " needs " + std::to_string(e.needed) + " consecutive free " + slot + " slots of " + slot_size +
+           " (" + Bytes(e.address) + ") and no such run is free" +
+           (PagingLevels(paging) == 4 ? "; 5-level paging (--paging 5) has 256 TiB slots" : "");
+  if (e.status == Status::kTooManySlots)
+    return name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" + Bytes(e.address) +
+           ") but the layout allows at most " + std::to_string(w.max_slots);
+  return name + " would map pa " + Hex(p.pa_lo) + "-" + Hex(p.pa_hi - 1) + " at va " + Hex(p.va_lo) + "-" +
+         Hex(p.va_hi - 1) + ", outside the " + std::to_string(PagingVaBits(paging)) + "-bit address space" +
+         (PagingLevels(paging) == 4 ? " (5-level paging: --paging 5)" : "");
+}
+
+// A failed core::BuildTables as the host's error (and bad_input where the input is at fault).
+void DescribeBuildError(const Error& e, const HostOptions& options, const std::string& source, const PlanInput& in,
+                        bool over_limit, BuildResult* result) {
+  if (e.status == Status::kConflict) {
+    result->error = DescribeRequest(*result, e.request) + " conflicts with " + DescribeRequest(*result, e.other) +
+                    " at " + Hex(e.address);
+  } else if (e.status == Status::kOutOfFrames && (over_limit || e.needed > options.max_table_frames)) {
+    result->error = "the tables need more than " + std::to_string(options.max_table_frames) + " frames (" +
+                    Bytes(options.max_table_frames * kFrameBytes) + "), above the limit";
+  } else if (e.status == Status::kOutOfFrames) {
+    result->error = "not enough free RAM for the page tables: " + std::to_string(e.needed) + " frames needed" +
+                    (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
+  } else if (e.status == Status::kInvalidCpu) {  // Plan refuses it first; kept for completeness
+    result->bad_input = true;
+    result->error = DescribeInputError(e, source, in);
+  } else if (e.status == Status::kUnreachable) {
+    result->error = "table frame " + Hex(e.physical) + " is not reachable in simulated memory: " + e.reason +
+                    (e.request != kNoIndex ? " (" + DescribeRequest(*result, e.request) + ")" : "");
+  } else {
+    result->error = std::string(StatusName(e.status)) + ": " + e.reason +
+                    (e.request != kNoIndex ? " (" + DescribeRequest(*result, e.request) + ")" : "");
+  }
+}
+
+// Plans; a window that cannot be placed (no slots, too many, outside the address space) is
+// reported in *window_errors, left out, and the plan runs again without it.
+Result<size_t> PlanLeavingOutUnplaceable(PlanInput* in, std::vector<Window>* windows,
+                                         std::vector<WindowPlacement>* places,
+                                         std::vector<std::string>* window_errors, BuildResult* result) {
+  Result<size_t> planned;
+  for (size_t round = 0; round <= windows->size(); ++round) {
+    result->requests.resize(4 * in->region_count + 4 * in->used_count + 64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      PlanOutput out{result->requests.data(), result->requests.size(), places->data()};
+      planned = Plan(*in, &out);
+      if (planned.error.status != Status::kBufferTooSmall) break;
+      result->requests.resize(planned.error.needed);
+    }
+    const Error& e = planned.error;
+    if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
+        e.status != Status::kOutOfAddressSpace)
+      break;
+    (*window_errors)[e.request] = UnplaceableWindow(e, (*windows)[e.request], (*places)[e.request], result->paging);
+    Window& off = (*windows)[e.request];  // leave it out: it selects nothing now
+    off.sources = kSourceRegions;
+    off.kinds = 0;
+    off.whole_span = false;
+  }
+  return planned;
+}
+
+// Frames: allocatable RAM >= 1 MiB, not used, not a transition range, not the framebuffer,
+// below the ceiling and 2^MAXPHYADDR. `exclude` holds the excluded ranges the policy points at.
+FramePolicy FramesFor(const map::MemoryMap& m, const std::vector<RegionInfo>& regions,
+                      const std::vector<RoleRange>& transition, uint64_t frame_ceiling,
+                      std::vector<PhysRange>& exclude) {
+  for (const map::UsedRange& u : m.used) exclude.push_back({u.base, u.size});
+  for (const RoleRange& t : transition) exclude.push_back({t.base, t.size});
+  if (m.framebuffer) exclude.push_back({m.framebuffer->base, m.framebuffer->size});
+  FramePolicy policy;
+  policy.regions = regions.data();
+  policy.region_count = regions.size();
+  policy.exclude = exclude.data();
+  policy.exclude_count = exclude.size();
+  policy.firmware_live = m.stage == map::Stage::kBeforeExitBootServices;
+  // A table frame must be addressable by an entry: below 2^MAXPHYADDR (SDM Vol. 3A 4.5.4),
+  // whatever the map says lies above it.
+  const uint64_t phys_top = m.cpu.maxphyaddr >= 64 ? 0 : uint64_t{1} << m.cpu.maxphyaddr;
+  policy.ceiling = frame_ceiling == 0 ? phys_top
+                   : phys_top == 0    ? frame_ceiling
+                                      : std::min(frame_ceiling, phys_top);
+  return policy;
+}
+
+// The core's input: the normalised regions, MTRR type ranges, used and transition ranges,
+// and the windows as they stand (pointers into the caller's vectors and *result).
+PlanInput PlanInputFor(const map::MemoryMap& m, const std::vector<RegionInfo>& regions,
+                       const std::vector<NamedRange>& used, const std::vector<Window>& windows,
+                       const BuildResult& result, uint64_t seed) {
+  PlanInput in;
+  in.regions = regions.data();
+  in.region_count = regions.size();
+  in.mtrr = result.mtrr_types.data();
+  in.mtrr_count = result.mtrr_types.size();
+  in.cpu = {m.cpu.maxphyaddr, m.cpu.page1gb, m.cpu.la57, m.cpu.nx};
+  in.paging = result.paging;
+  in.has_framebuffer = m.framebuffer.has_value();
+  if (m.framebuffer) in.framebuffer = {m.framebuffer->base, m.framebuffer->size};
+  in.used = used.data();
+  in.used_count = used.size();
+  in.layout = {windows.data(), windows.size(), result.transition.data(), result.transition.size()};
+  in.seed = seed;
+  return in;
+}
+
+void ReportWindows(const std::vector<Window>& windows, const std::vector<WindowPlacement>& places,
+                   const std::vector<std::string>& window_errors, BuildResult* result) {
+  for (size_t i = 0; i < windows.size(); ++i) {
+    WindowReport w;
+    w.name = windows[i].name;
+    w.placement = PlacementName(windows[i].placement);
+    w.empty = places[i].empty;
+    w.place = places[i];
+    w.error = window_errors[i];
+    result->windows.push_back(w);
+  }
+}
+
 BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu::PhysMem* mem) {
   BuildResult result;
   auto bad = [&](std::string why) {
@@ -202,41 +363,13 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   };
 
   const std::string source = options.map_source.empty() ? m.name : options.map_source;  // for errors
-  // Layout: --layout, else --profile, else the map's own, else the default profile.
   auto shared_layout = std::make_shared<HostLayout>();
   HostLayout& layout = *shared_layout;
-  if (!options.layout_file.empty()) {
-    if (std::string e = LoadLayoutFile(options.layout_file, &layout); !e.empty()) return bad(e);
-  } else if (!options.profile.empty()) {
-    if (!LoadProfile(options.profile, &layout)) {
-      std::string why = "unknown profile \"" + options.profile + "\" (profiles:";
-      for (std::string_view p : ProfileNames()) why += " " + std::string(p);
-      return bad(why + ")");
-    }
-  } else if (!m.layout_json.empty()) {
-    if (std::string e = ParseLayout(m.layout_json, source, "/layout", &layout); !e.empty()) return bad(e);
-  } else {
-    LoadProfile(kDefaultProfile, &layout);
-  }
+  if (std::string e = ResolveLayout(m, options, source, &layout); !e.empty()) return bad(e);
   result.layout = shared_layout;
   result.profile = layout.profile;
   std::vector<Window> windows = layout.windows;  // a window that cannot be placed is left out here
-  // --paging, else the layout's own, else 5-level paging when the CPU has LA57, as Linux
-  // enables it (arch/x86 CONFIG_X86_5LEVEL, no5lvl not given).
-  if (options.paging) {
-    result.paging = *options.paging;
-    result.paging_reason = "--paging";
-  } else if (layout.paging) {
-    result.paging = *layout.paging;
-    result.paging_reason = layout.paging_from_layout ? "the layout's paging" : "the profile's own";
-  } else {
-    result.paging = m.cpu.la57 ? Paging::kX86Level5 : Paging::kX86Level4;
-    result.paging_reason = m.cpu.la57 ? "the map's CPU has LA57" : "the map's CPU has no LA57";
-  }
-  if (PagingLevels(result.paging) == 5 && !IsEpt(result.paging) && !m.cpu.la57)
-    return bad("5-level paging needs a CPU with LA57 (the map's cpu.la57 is false)");
-  if (result.paging == Paging::kEptLevel5 && !m.cpu.ept.five_level)
-    return bad("5-level EPT needs page-walk length 5 (IA32_VMX_EPT_VPID_CAP bit 7; the map's cpu.ept.five_level is false)");
+  if (std::string e = ChoosePaging(m, options, layout, &result); !e.empty()) return bad(e);
   result.pat_msr = kPatMsr;
   BuildOptions& build = result.build_options;
   build.paging = result.paging;
@@ -263,70 +396,12 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
       if (u.base < k4G) transition.push_back({u.base, std::min(u.size, k4G - u.base), u.role});
   }
 
-  PlanInput in;
-  in.regions = regions.data();
-  in.region_count = regions.size();
-  in.mtrr = result.mtrr_types.data();
-  in.mtrr_count = result.mtrr_types.size();
-  in.cpu = {m.cpu.maxphyaddr, m.cpu.page1gb, m.cpu.la57, m.cpu.nx};
-  in.paging = result.paging;
-  in.has_framebuffer = m.framebuffer.has_value();
-  if (m.framebuffer) in.framebuffer = {m.framebuffer->base, m.framebuffer->size};
-  in.used = used.data();
-  in.used_count = used.size();
-  in.layout = {windows.data(), windows.size(), transition.data(), transition.size()};
-  in.seed = options.seed;
+  PlanInput in = PlanInputFor(m, regions, used, windows, result, options.seed);
 
-  // Plan. A window that cannot be placed (no slots, too many, outside the address
-  // space) is reported and left out, and the plan runs again without it.
   std::vector<WindowPlacement> places(windows.size());
   std::vector<std::string> window_errors(windows.size());
-  Result<size_t> planned;
-  const char* slot = PagingLevels(result.paging) == 5 ? "PML5" : "PML4";
-  const std::string slot_size = PagingLevels(result.paging) == 5 ? "256 TiB" : "512 GiB";
-  for (size_t round = 0; round <= windows.size(); ++round) {
-    result.requests.resize(4 * regions.size() + 4 * used.size() + 64);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      PlanOutput out{result.requests.data(), result.requests.size(), places.data()};
-      planned = Plan(in, &out);
-      if (planned.error.status != Status::kBufferTooSmall) break;
-      result.requests.resize(planned.error.needed);
-    }
-    const Error& e = planned.error;
-    if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
-        e.status != Status::kOutOfAddressSpace)
-      break;
-    const std::string name = "window '" + std::string(windows[e.request].name) + "'";
-    const WindowPlacement& p = places[e.request];
-    if (e.status == Status::kNoSlots) {
-      window_errors[e.request] =
-          name + " needs " + std::to_string(e.needed) + " consecutive free " + slot + " slots of " + slot_size +
-          " (" + Bytes(e.address) + ") and no such run is free" +
-          (PagingLevels(result.paging) == 4 ? "; 5-level paging (--paging 5) has 256 TiB slots" : "");
-    } else if (e.status == Status::kTooManySlots) {
-      window_errors[e.request] = name + " needs " + std::to_string(e.needed) + " " + slot + " slots (" +
-                                 Bytes(e.address) + ") but the layout allows at most " +
-                                 std::to_string(windows[e.request].max_slots);
-    } else {
-      window_errors[e.request] = name + " would map pa " + Hex(p.pa_lo) + "-" + Hex(p.pa_hi - 1) + " at va " +
-                                 Hex(p.va_lo) + "-" + Hex(p.va_hi - 1) + ", outside the " +
-                                 std::to_string(PagingVaBits(result.paging)) + "-bit address space" +
-                                 (PagingLevels(result.paging) == 4 ? " (5-level paging: --paging 5)" : "");
-    }
-    Window& off = windows[e.request];  // leave it out: it selects nothing now
-    off.sources = kSourceRegions;
-    off.kinds = 0;
-    off.whole_span = false;
-  }
-  for (size_t i = 0; i < windows.size(); ++i) {
-    WindowReport w;
-    w.name = windows[i].name;
-    w.placement = PlacementName(windows[i].placement);
-    w.empty = places[i].empty;
-    w.place = places[i];
-    w.error = window_errors[i];
-    result.windows.push_back(w);
-  }
+  const Result<size_t> planned = PlanLeavingOutUnplaceable(&in, &windows, &places, &window_errors, &result);
+  ReportWindows(windows, places, window_errors, &result);
   if (!planned.ok()) {
     result.requests.clear();
     const Error& e = planned.error;
@@ -347,23 +422,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   };
   if (options.plan_only) return finish();
 
-  // Frames: allocatable RAM >= 1 MiB, not used, not the framebuffer, below the ceiling.
   std::vector<PhysRange> exclude;
-  for (const map::UsedRange& u : m.used) exclude.push_back({u.base, u.size});
-  for (const RoleRange& t : transition) exclude.push_back({t.base, t.size});
-  if (m.framebuffer) exclude.push_back({m.framebuffer->base, m.framebuffer->size});
-  FramePolicy policy;
-  policy.regions = regions.data();
-  policy.region_count = regions.size();
-  policy.exclude = exclude.data();
-  policy.exclude_count = exclude.size();
-  policy.firmware_live = m.stage == map::Stage::kBeforeExitBootServices;
-  // A table frame must be addressable by an entry: below 2^MAXPHYADDR (SDM Vol. 3A 4.5.4),
-  // whatever the map says lies above it.
-  const uint64_t phys_top = m.cpu.maxphyaddr >= 64 ? 0 : uint64_t{1} << m.cpu.maxphyaddr;
-  policy.ceiling = options.frame_ceiling == 0 ? phys_top
-                   : phys_top == 0              ? options.frame_ceiling
-                                                : std::min(options.frame_ceiling, phys_top);
+  const FramePolicy policy = FramesFor(m, regions, transition, options.frame_ceiling, exclude);
   PhysWindow window{mem,
                     [](void* c, uint64_t pa) {
                       return reinterpret_cast<uint64_t*>(static_cast<emu::PhysMem*>(c)->FrameForWrite(pa));
@@ -383,26 +443,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   for (size_t i = 0; i < per_window.size(); ++i) result.windows[i].counts = per_window[i];
   result.totals = stats.total;
   if (!built.ok()) {
-    const Error& e = built.error;
-    if (e.status == Status::kConflict) {
-      result.error = DescribeRequest(result, e.request) + " conflicts with " + DescribeRequest(result, e.other) +
-                     " at " + Hex(e.address);
-    } else if (e.status == Status::kOutOfFrames && (recorder.over_limit || e.needed > options.max_table_frames)) {
-      result.error = "the tables need more than " + std::to_string(options.max_table_frames) + " frames (" +
-                     Bytes(options.max_table_frames * kFrameBytes) + "), above the limit";
-    } else if (e.status == Status::kOutOfFrames) {
-      result.error = "not enough free RAM for the page tables: " + std::to_string(e.needed) +
-                     " frames needed" + (options.frame_ceiling ? " below " + Hex(options.frame_ceiling) : "");
-    } else if (e.status == Status::kInvalidCpu) {  // Plan refuses it first; kept for completeness
-      result.bad_input = true;
-      result.error = DescribeInputError(e, source, in);
-    } else if (e.status == Status::kUnreachable) {
-      result.error = "table frame " + Hex(e.physical) + " is not reachable in simulated memory: " + e.reason +
-                     (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");
-    } else {
-      result.error = std::string(StatusName(e.status)) + ": " + e.reason +
-                     (e.request != kNoIndex ? " (" + DescribeRequest(result, e.request) + ")" : "");
-    }
+    DescribeBuildError(built.error, options, source, in, recorder.over_limit, &result);
     return result;
   }
   result.root_pa = built.value.root_pa;
