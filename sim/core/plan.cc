@@ -397,20 +397,19 @@ Error PlaceAutoWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
     const uint64_t first_pa_slot = place.pa_lo >> shift;
     const uint64_t span = place.pa_hi - (first_pa_slot << shift);
     const uint64_t need = (span >> shift) + ((span & (slot_bytes - 1)) != 0);
-    Error e;
+    auto fail = [&](Status status, const char* reason) {
+      Error e = Fail(status, reason, uint32_t(wi), span);
+      e.needed = need;
+      return e;
+    };
     if (w.max_slots != 0 && need > w.max_slots)
-      e = Fail(Status::kTooManySlots, "window needs more top-level slots than allowed", uint32_t(wi), span);
+      return fail(Status::kTooManySlots, "window needs more top-level slots than allowed");
     uint32_t candidates = 0, run = 0;
     for (uint32_t s = 0; s < kSlots; ++s) {
       run = occupied[s] ? 0 : run + 1;
       if (run >= need) ++candidates;
     }
-    if (e.ok() && candidates == 0)
-      e = Fail(Status::kNoSlots, "no run of free top-level slots is large enough", uint32_t(wi), span);
-    if (!e.ok()) {
-      e.needed = need;
-      return e;
-    }
+    if (candidates == 0) return fail(Status::kNoSlots, "no run of free top-level slots is large enough");
     const uint32_t pick = in.seed == 0 ? 0 : uint32_t(SplitMix64(in.seed ^ (wi * 0x100000001b3ull)) % candidates);
     const uint32_t start = NthFreeRun(occupied, need, pick);
     for (uint32_t s = 0; s < need; ++s) occupied[start + s] = true;
