@@ -314,9 +314,11 @@ MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
   // Soft-reserved memory is ordinary DRAM set aside for one use (UEFI 2.10 7.2.3 EFI_MEMORY_SP).
   if (!IsRamLike(kind) && kind != RegionKind::kSoftReserved) return MemType::kUC;
   // UEFI 2.10 7.2.3: the cacheability attributes the region supports; take the
-  // strongest one (WB > WT > WC > UC). No attributes (E820): RAM is WB.
+  // strongest one (WB > WT > WC > UC). No attributes (E820): RAM is WB, but runtime
+  // regions exist only in UEFI maps, where no attribute allows only UC.
   constexpr uint64_t kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;
-  if (efi_attributes == 0 || (efi_attributes & kWb)) return MemType::kWB;
+  const bool runtime = kind == RegionKind::kRuntimeCode || kind == RegionKind::kRuntimeData;
+  if ((efi_attributes == 0 && !runtime) || (efi_attributes & kWb)) return MemType::kWB;
   if (efi_attributes & kWt) return MemType::kWT;
   if (efi_attributes & kWc) return MemType::kWC;
   return MemType::kUC;

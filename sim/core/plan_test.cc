@@ -241,6 +241,9 @@ TEST(Plan, TypeRule) {
   EXPECT_EQ(TypeByKind(RegionKind::kUsable, 0), MemType::kWB);
   EXPECT_EQ(TypeByKind(RegionKind::kRuntimeData, 1 | 2), MemType::kWC);
   EXPECT_EQ(TypeByKind(RegionKind::kMmio, 0), MemType::kUC);
+  // Runtime regions come only from UEFI maps: no attribute allows only UC.
+  EXPECT_EQ(TypeByKind(RegionKind::kRuntimeCode, 0), MemType::kUC);
+  EXPECT_EQ(TypeByKind(RegionKind::kRuntimeData, 0), MemType::kUC);
   std::vector<RegionInfo> regions = {{0, kGiB, RegionKind::kUsable, 0},
                                      {kGiB, kGiB, RegionKind::kMmio, 0}};
   PlanInput in = WithRam(&regions);

@@ -83,6 +83,21 @@ TEST(CoreMutation, EfiRamWithoutCacheBitsIsUncached) {
   EXPECT_EQ(b.LeafSize(b.First("direct-map").va + 0x200000), uint64_t{2} << 20);
 }
 
+// Found by build_verify_fuzzer: runtime data with no attribute at all allows only UC
+// (UEFI 2.10 7.2.3); the core mapped it WB, as E820 RAM (efi-runtime-memtype).
+TEST(CoreMutation, RuntimeRegionWithoutAttributesIsUncached) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 46;
+  m.cpu.nx = true;
+  m.efi = {{uint32_t(map::EfiType::kConventional), 0, 8192, 0, map::efi_attr::kWB},
+           {uint32_t(map::EfiType::kRuntimeServicesData), 0x2000000, 2, 0, 0}};
+  CoreBuild b(m);
+  EXPECT_EQ(b.Codes(), Codes{});
+  const emu::Translation t = emu::TranslateNoUpdate(*b.mem, b.in.cpu, b.First("efi-runtime-data").va, {});
+  ASSERT_TRUE(t.ok);
+  EXPECT_EQ(t.pat_type, MemType::kUC);
+}
+
 // Clear P in a direct-map leaf: unmapped.
 TEST(CoreMutation, ClearPresent) {
   CoreBuild b;

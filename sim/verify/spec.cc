@@ -129,7 +129,9 @@ bool IsDram(RegionKind kind) { return IsRamLike(kind) || kind == RegionKind::kSo
 
 MemType ImpliedType(RegionKind kind, uint64_t efi_attributes) {
   if (!IsDram(kind)) return MemType::kUC;
-  return efi_attributes != 0 ? map::EfiCacheability(efi_attributes) : MemType::kWB;
+  // UEFI 2.10 7.2.3: a runtime region (UEFI maps only) with no attribute allows only UC.
+  const bool runtime = kind == RegionKind::kRuntimeCode || kind == RegionKind::kRuntimeData;
+  return efi_attributes != 0 || runtime ? map::EfiCacheability(efi_attributes) : MemType::kWB;
 }
 
 std::vector<TransitionRange> TransitionOf(const map::MemoryMap& m, const LayoutSpec& layout) {
