@@ -120,6 +120,19 @@ TEST(Enumerate, ReservedEntriesReported) {
   EXPECT_EQ(r.anomalies[1].va, 0x11000u);
 }
 
+// A run of contiguous 4 KiB leaves that reaches MAXPHYADDR ends at its last frame below
+// it; the entry past it has reserved bits (SDM Vol. 3A 4.5.4) and joins no run.
+TEST(Enumerate, ContiguousRunStopsAtMaxPhyAddr) {
+  Tree t;
+  const uint64_t top = uint64_t{1} << 46;
+  t.Map4k(0x100000, top - 3 * k4k, 4);  // the fourth frame is at 2^46
+  EnumerateResult r = t.Enum();
+  ASSERT_EQ(r.runs.size(), 1u);
+  EXPECT_EQ(r.runs[0].size, 3 * k4k);
+  EXPECT_EQ(r.leaves[0], 3u);
+  EXPECT_EQ(r.reserved_entries, 1u);
+}
+
 // A recursive PML4 slot is reported as a self-reference and not walked; follow_shared walks it.
 TEST(Enumerate, SelfReference) {
   Tree t;

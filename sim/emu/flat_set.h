@@ -79,7 +79,25 @@ class FlatMap64 {
   uint64_t size_ = 0;
 };
 
-struct Empty {};
-using FlatSet64 = FlatMap64<Empty>;
+// A set of 4 KiB frame addresses, one 512-bit block per 2 MiB: tables are usually
+// allocated together, so a tree's frames share a few blocks (cached) where a hash set
+// would miss the cache once per frame.
+class FrameSet {
+ public:
+  // Adds the frame holding pa; true if it was not there.
+  bool Insert(uint64_t pa) {
+    uint64_t& word = blocks_.Insert(pa >> 21).first->words[(pa >> 18) & 7];
+    const uint64_t bit = uint64_t{1} << ((pa >> 12) & 63);
+    if (word & bit) return false;
+    word |= bit;
+    return true;
+  }
+
+ private:
+  struct Block {
+    uint64_t words[8];
+  };
+  FlatMap64<Block> blocks_;
+};
 
 }  // namespace bootmap::emu

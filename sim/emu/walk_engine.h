@@ -7,6 +7,7 @@
 //   uint64_t Canonical(address); uint64_t RsvdAddr() (address bits at and above MAXPHYADDR);
 //   RunType MakeRun(va, size, pa, page_size, attrs).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -128,13 +129,17 @@ class WalkEngine {
       uint64_t e;
       std::memcpy(&e, frame + 8 * i, 8);
       if (level == 1 && e == expect && e != 0) {
-        // Same flags, next frame: same attributes, contiguous va and pa.
-        if (++leaves_total_ > limits_.max_leaves) {
+        // Same flags, next frames: same attributes, contiguous va and pa.
+        const int n = ContinuingEntries(frame, i, e);
+        if (leaves_total_ + uint64_t(n) > limits_.max_leaves) {  // count up to the budget, as leaf by leaf
+          out_->summary.leaves[0] += limits_.max_leaves - leaves_total_;
           return Fail("leaf budget exceeded: more than " + std::to_string(limits_.max_leaves) + " leaf entries");
         }
-        ++out_->summary.leaves[0];
-        Extend(k4k);
-        expect = NextExpect(e);
+        leaves_total_ += uint64_t(n);
+        out_->summary.leaves[0] += uint64_t(n);
+        Extend(k4k * uint64_t(n));
+        i += n - 1;
+        expect = NextExpect(e + k4k * uint64_t(n - 1));
         continue;
       }
       if (!fmt_.Present(e)) {
@@ -157,7 +162,7 @@ class WalkEngine {
       uint64_t child = fmt_.Child(e);
       bool on_stack = false;
       for (int l = level; l <= fmt_.levels; ++l) on_stack |= stack_[l] == child;
-      if (!visited_.Insert(child).second) {
+      if (!visited_.Insert(child)) {
         if (on_stack) {
           ++out_->summary.self_references;
           Note(AnomalyKind::kSelfReference, level, va, entry_pa, e, child);
@@ -174,6 +179,21 @@ class WalkEngine {
     return true;
   }
 
+  // How many entries from i on equal e, e + 4 KiB, e + 8 KiB, ... (at least 1: entry i is
+  // e), stopping before the address field would carry into the reserved bits (NextExpect).
+  int ContinuingEntries(const uint8_t* frame, int i, uint64_t e) const {
+    const uint64_t top = fmt_.RsvdAddr() != 0 ? fmt_.RsvdAddr() & (0 - fmt_.RsvdAddr()) : uint64_t{1} << 52;
+    const uint64_t room = (top - (e & (top - 1) & ~(k4k - 1))) / k4k;  // frames up to the top, e's included
+    const int end = int(std::min<uint64_t>(512, uint64_t(i) + room));
+    int j = i + 1;
+    for (uint64_t x = e + k4k; j < end; ++j, x += k4k) {
+      uint64_t next;
+      std::memcpy(&next, frame + 8 * j, 8);
+      if (next != x) break;
+    }
+    return j - i;
+  }
+
   // Adds 4 KiB to the address field; 0 (never matched) on a carry out of bit 51 or into
   // the reserved bits at and above MAXPHYADDR.
   uint64_t NextExpect(uint64_t e) const {
@@ -187,7 +207,7 @@ class WalkEngine {
   EnumerateOptions limits_;
   WalkOutcome<Fmt>* out_;
   uint64_t end_va_ = 0, end_pa_ = 0, page_size_ = 0, attrs_ = 0;  // the last run
-  FlatSet64 visited_;
+  FrameSet visited_;
   std::array<uint64_t, 6> stack_{kNone, kNone, kNone, kNone, kNone, kNone};
   uint64_t leaves_total_ = 0, tables_total_ = 0;
 };
