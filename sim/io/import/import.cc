@@ -319,6 +319,52 @@ ImportResult Finish(ImportResult r, std::string_view input, const ImportOptions&
   return r;
 }
 
+// Runs the importer of `format` (not kAuto) over `input` into *r.
+void Parse(std::string_view input, Format format, const ImportOptions& options, ImportResult* r) {
+  switch (format) {
+    case Format::kFwCfg:
+      ImportFwCfg(input, options, r);
+      break;
+    case Format::kSysfs:
+      ImportSysfsText(input, options, r);
+      break;
+    case Format::kDmesg: {
+      BlockCollector e820(Table::kE820, kDmesgTags);
+      BlockCollector efi(Table::kEfi, kEfiTags);
+      const Pass passes[] = {{&ClassifyDmesgE820, &e820}, {&ClassifyEfiDebug, &efi}};
+      if (RunLines(input, passes, options, r) &&
+          ApplyKernelView(input, e820.chosen_line(), options, r)) {
+        ReadCpuFacts(input, options, r);
+      }
+      break;
+    }
+    case Format::kEfiDebug:
+      if (RunOne(input, &ClassifyEfiDebug, Table::kEfi, kEfiTags, options, r)) {
+        ReadCpuFacts(input, options, r);
+      }
+      break;
+    case Format::kUefiShell:
+      RunOne(input, &ClassifyUefiShell, Table::kEfi, kShellTags, options, r);
+      break;
+    case Format::kXen:
+      RunOne(input, &ClassifyXen, Table::kE820, kXenTags, options, r);
+      break;
+    case Format::kMultiboot2:
+      RunOne(input, &ClassifyMultiboot2, Table::kE820, kMultibootTags, options, r);
+      break;
+    case Format::kIomem:
+      if (ScanIomem(input, options, r)) {
+        RunOne(input, &ClassifyIomem, Table::kE820, kIomemTags, options, r);
+      }
+      break;
+    case Format::kGrubLsmmap:
+      RunOne(input, &ClassifyGrubLsmmap, Table::kE820, kGrubTags, options, r);
+      break;
+    case Format::kAuto:
+      break;
+  }
+}
+
 }  // namespace
 
 std::string_view FormatName(Format f) {
@@ -385,48 +431,7 @@ ImportResult Import(std::string_view input, Format format, const ImportOptions& 
                                "E820 map; this input is " + std::string(FormatName(format));
     return Fail(std::move(r));
   }
-  switch (format) {
-    case Format::kFwCfg:
-      ImportFwCfg(input, options, &r);
-      break;
-    case Format::kSysfs:
-      ImportSysfsText(input, options, &r);
-      break;
-    case Format::kDmesg: {
-      BlockCollector e820(Table::kE820, kDmesgTags);
-      BlockCollector efi(Table::kEfi, kEfiTags);
-      const Pass passes[] = {{&ClassifyDmesgE820, &e820}, {&ClassifyEfiDebug, &efi}};
-      if (RunLines(input, passes, options, &r) &&
-          ApplyKernelView(input, e820.chosen_line(), options, &r)) {
-        ReadCpuFacts(input, options, &r);
-      }
-      break;
-    }
-    case Format::kEfiDebug:
-      if (RunOne(input, &ClassifyEfiDebug, Table::kEfi, kEfiTags, options, &r)) {
-        ReadCpuFacts(input, options, &r);
-      }
-      break;
-    case Format::kUefiShell:
-      RunOne(input, &ClassifyUefiShell, Table::kEfi, kShellTags, options, &r);
-      break;
-    case Format::kXen:
-      RunOne(input, &ClassifyXen, Table::kE820, kXenTags, options, &r);
-      break;
-    case Format::kMultiboot2:
-      RunOne(input, &ClassifyMultiboot2, Table::kE820, kMultibootTags, options, &r);
-      break;
-    case Format::kIomem:
-      if (ScanIomem(input, options, &r)) {
-        RunOne(input, &ClassifyIomem, Table::kE820, kIomemTags, options, &r);
-      }
-      break;
-    case Format::kGrubLsmmap:
-      RunOne(input, &ClassifyGrubLsmmap, Table::kE820, kGrubTags, options, &r);
-      break;
-    case Format::kAuto:
-      break;
-  }
+  Parse(input, format, options, &r);
   return Finish(std::move(r), input, options);
 }
 
