@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "sim/io/import/test_util.h"
@@ -95,6 +96,30 @@ TEST(KernelView, EditsBeforeTheMapAreNotApplied) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.map.e820.size(), 1u);
   EXPECT_TRUE(test::AnyHas(r.warnings, "1 e820 update/remove lines before the imported map"));
+}
+
+// Edits that keep splitting entries stop at the entry limit with a clear error, no map.
+TEST(KernelView, ManyEditsHitTheLimit) {
+  std::string log(test::kUsableLine);
+  char line[96];
+  for (uint64_t i = 0; i < 4000; ++i) {
+    uint64_t page = 0x200000 + i * 0x2000;
+    std::snprintf(line, sizeof line, "e820: update [mem 0x%llx-0x%llx] usable ==> reserved\n",
+                  static_cast<unsigned long long>(page), static_cast<unsigned long long>(page + 0xfff));
+    log += line;
+  }
+  ImportOptions options;
+  options.source = "dump.txt";
+  options.kernel_view = true;
+  options.max_entries = 4096;
+  ImportResult r = Import(log, Format::kDmesg, options);
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("--kernel-view: too many e820 changes"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.map.e820.empty());
+  options.max_entries = 10000;
+  r = Import(log, Format::kDmesg, options);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.map.e820.size(), 8001u);
 }
 
 // A malformed edit is an error naming its line (only when it would be applied); the flag
