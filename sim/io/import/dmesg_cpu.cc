@@ -125,19 +125,29 @@ class CpuFactReader {
   std::string facts_;  // "cpu.vendor (line 412), mtrr (line 40)"
 };
 
+// The boot CPU's model line (smpboot.c print_cpu_info: "smpboot: CPU0: AMD EPYC ...") or
+// the vendor's PMU driver (perf_event: "Performance Events: ..., Intel PMU driver.").
 void CpuFactReader::Vendor(std::string_view raw, size_t n) {
   if (have_vendor_) return;
+  std::string_view source = "the boot CPU line ";
   size_t at = raw.find("CPU0: ");
-  if (at == std::string_view::npos) return;
-  std::string_view model = raw.substr(at + 6);
+  if (at != std::string_view::npos) {
+    at += 6;
+  } else if ((at = raw.find("Performance Events: ")) != std::string_view::npos &&
+             raw.find(" PMU driver") != std::string_view::npos) {
+    source = "the PMU driver line ";
+  } else {
+    return;
+  }
+  std::string_view text = raw.substr(at);
   map::CpuVendor v = map::CpuVendor::kUnknown;
-  if (model.find("AMD") != std::string_view::npos) v = map::CpuVendor::kAmd;
-  if (model.find("Intel") != std::string_view::npos) v = map::CpuVendor::kIntel;
+  if (text.find("AMD") != std::string_view::npos) v = map::CpuVendor::kAmd;
+  if (text.find("Intel") != std::string_view::npos) v = map::CpuVendor::kIntel;
   if (v == map::CpuVendor::kUnknown) return;
   have_vendor_ = true;
   result_->map.cpu.vendor = v;
   Fact(n, "cpu.vendor", std::string("cpu.vendor ") + (v == map::CpuVendor::kAmd ? "amd" : "intel") +
-              " from the boot CPU line " + Quote(Trim(model)));
+                            " from " + std::string(source) + Quote(Trim(text)));
 }
 
 // One line of print_mtrr_state(); false when it is none.

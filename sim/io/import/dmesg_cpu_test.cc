@@ -64,6 +64,13 @@ TEST(DmesgCpu, VendorOnlyFromTheBootCpu) {
   r = ImportText(log + "smpboot: CPU0: AMD Ryzen 7 5800X 8-Core Processor (family: 0x19)\n",
                  Format::kDmesg);
   EXPECT_EQ(r.map.cpu.vendor, map::CpuVendor::kAmd);
+  // The vendor's PMU driver says it too; a CPU0 line without a vendor name says nothing.
+  r = ImportText(log + "CPU0: Thermal monitoring enabled (TM1)\n"
+                       "Performance Events: PEBS fmt1+, 16-deep LBR, Westmere events, Intel PMU "
+                       "driver.\n",
+                 Format::kDmesg);
+  EXPECT_EQ(r.map.cpu.vendor, map::CpuVendor::kIntel);
+  EXPECT_TRUE(test::AnyHas(r.notes, ":6: cpu.vendor intel from the PMU driver line"));
 }
 
 // A stated physical address width wins; MTRR masks that disagree with it are not imported.
