@@ -147,13 +147,14 @@ bool ApplyKernelView(std::string_view text, size_t map_line, const ImportOptions
       continue;
     }
     work += result->map.e820.size() + 1;
-    if (work > kMaxWork || result->map.e820.size() + 2 > options.max_entries) {
+    uint64_t bytes = work > kMaxWork ? 0 : Apply(c, &result->map.e820);
+    // One edit can split every entry it meets in three (overlapping entries): check after.
+    if (work > kMaxWork || result->map.e820.size() > options.max_entries) {
       result->error = At(options, n, "--kernel-view: too many e820 changes for a map this size "
                                      "(limits: " + std::to_string(kMaxWork) + " entry visits, " +
                                      std::to_string(options.max_entries) + " entries)");
       return false;
     }
-    uint64_t bytes = Apply(c, &result->map.e820);
     result->notes.push_back(At(options, n, "--kernel-view: applied e820 " + Describe(c) + " (" +
                                                std::to_string(bytes) + " bytes changed)"));
     ++applied;

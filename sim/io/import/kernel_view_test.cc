@@ -120,6 +120,16 @@ TEST(KernelView, ManyEditsHitTheLimit) {
   r = Import(log, Format::kDmesg, options);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.map.e820.size(), 8001u);
+  // One edit splits each of three overlapping entries in three: 9 entries, past a limit of 8.
+  std::string usable(test::kUsableLine);
+  std::string three = usable + usable + usable +
+                      "e820: update [mem 0x10000000-0x10000fff] usable ==> reserved\n";
+  options.max_entries = 9;
+  r = Import(three, Format::kDmesg, options);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.map.e820.size(), 9u);
+  options.max_entries = 8;
+  EXPECT_FALSE(Import(three, Format::kDmesg, options).ok);
 }
 
 // A malformed edit is an error naming its line (only when it would be applied); the flag
