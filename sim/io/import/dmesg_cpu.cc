@@ -15,6 +15,11 @@
 namespace bootmap::importer {
 namespace {
 
+// SDM Vol. 3A 12.11.1: IA32_MTRRCAP.VCNT (8 bits) variable ranges at most; 11 fixed-range
+// registers of 8 ranges each, printed merged into runs.
+constexpr size_t kMaxVariable = 255;
+constexpr size_t kMaxFixed = 88;
+
 // mtrr_attrib_to_str() in arch/x86/kernel/cpu/mtrr/mtrr.c.
 bool MtrrType(std::string_view s, MemType* t) {
   struct Name {
@@ -184,9 +189,14 @@ bool CpuFactReader::MtrrLine(std::string_view raw, size_t n) {
   map::MtrrVariable var;
   bool enabled = false;
   if (block_ == Block::kFixed && FixedLine(raw, &fixed)) {
-    if (fixed_enabled_) mtrr_.fixed.push_back(fixed);
+    if (fixed_enabled_ && mtrr_.fixed.size() < kMaxFixed) mtrr_.fixed.push_back(fixed);
   } else if (block_ == Block::kVariable && VariableLine(raw, &enabled, &var)) {
-    if (enabled) mtrr_.variable.push_back(var);
+    if (enabled && mtrr_.variable.size() == kMaxVariable) {
+      bad_ = true;
+      bad_why_ = "more than " + std::to_string(kMaxVariable) + " variable ranges";
+    } else if (enabled) {
+      mtrr_.variable.push_back(var);
+    }
   } else {
     block_ = Block::kNone;
     return false;

@@ -92,7 +92,8 @@ TEST(DmesgCpu, StatedBitsAndInconsistentMtrrs) {
 }
 
 // Each MTRR rule, broken on purpose: a mask that is not contiguous, a base not aligned to
-// its range, masks of two widths, a fixed range off the granularity, an unknown type.
+// its range, masks of two widths, more ranges than IA32_MTRRCAP can count, a fixed range off
+// the granularity, an unknown type.
 TEST(DmesgCpu, BadMtrrsAreDroppedWithAWarning) {
   const char* bad[] = {
       "  0 base 0080000000 mask FF00F00000 uncachable\n",
@@ -108,6 +109,13 @@ TEST(DmesgCpu, BadMtrrsAreDroppedWithAWarning) {
     EXPECT_FALSE(r.map.mtrr.has_value()) << v;
     EXPECT_TRUE(test::AnyHas(r.warnings, "MTRRs not imported")) << v;
   }
+  std::string many = std::string(test::kUsableLine) +
+                     "MTRR default type: uncachable\nMTRR variable ranges enabled:\n";
+  for (int i = 0; i < 256; ++i) many += "  0 base 000000000 mask F80000000 write-back\n";
+  ImportResult too_many = ImportText(many, Format::kDmesg);
+  ASSERT_TRUE(too_many.ok);
+  EXPECT_FALSE(too_many.map.mtrr.has_value());
+  EXPECT_TRUE(test::AnyHas(too_many.warnings, "more than 255 variable ranges"));
   std::string fixed = std::string(test::kUsableLine) +
                       "MTRR default type: uncachable\nMTRR fixed ranges enabled:\n"
                       "  00000-9FFFF write-back\n  A0000-A0FFF uncachable\n";
