@@ -1,4 +1,5 @@
-// Every importer on arbitrary bytes; the first byte picks the format (and --strict).
+// Every importer on arbitrary bytes; the first byte picks the format (low 6 bits mod the
+// format count), --kernel-view (bit 6) and --strict (bit 7).
 // Findings: a crash, hang or unbounded allocation; a rejection without a message naming
 // the source; an error that leaves entries behind; an accepted map with an entry that
 // wraps past 2^64, or that the map-file loader rejects or does not read back equal.
@@ -12,7 +13,7 @@
 
 namespace {
 
-constexpr uint8_t kFormatCount = 8;  // importer::Format kAuto .. kMultiboot2
+constexpr uint8_t kFormatCount = 10;  // importer::Format kAuto .. kGrubLsmmap
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -27,9 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   importer::ImportOptions options;
   options.source = "fuzz.txt";
   options.strict = (data[0] & 0x80) != 0;
+  options.kernel_view = (data[0] & 0x40) != 0;
   options.max_entries = 4096;
   options.max_input_bytes = 1 << 20;
-  const auto format = static_cast<importer::Format>((data[0] & 0x7f) % kFormatCount);
+  const auto format = static_cast<importer::Format>((data[0] & 0x3f) % kFormatCount);
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   const importer::ImportResult r = importer::Import(input, format, options);
   if (!r.ok) {
@@ -40,6 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (!r.error.empty()) std::abort();
   for (const std::string& w : r.warnings)
     if (!StartsWith(w, "fuzz.txt:")) std::abort();
+  for (const std::string& n : r.notes)
+    if (!StartsWith(n, "fuzz.txt:")) std::abort();
   for (const map::E820Entry& e : r.map.e820)
     if (!Fits(e.base, e.size)) std::abort();
   for (const map::EfiDescriptor& d : r.map.efi) {

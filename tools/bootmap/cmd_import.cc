@@ -1,5 +1,6 @@
 // bootmap import: a dumped firmware memory map (dmesg, efi=debug, UEFI Shell memmap, sysfs,
-// Xen, QEMU fw_cfg etc/e820, multiboot2) -> a map file, entries as the firmware said them.
+// Xen, QEMU fw_cfg etc/e820, multiboot2, /proc/iomem, GRUB lsmmap) -> a map file, entries
+// as the firmware said them.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,7 @@ struct ImportArgs {
   std::string origin;
   std::string cpu;
   bool strict = false;
+  bool kernel_view = false;
 };
 
 // "vendor=amd,maxphyaddr=40,page1gb=false" -> CpuFacts fields.
@@ -120,6 +122,7 @@ int Run(const ImportArgs& args) {
   if (!format) return BadInput("--format: unknown format \"" + args.format + "\"");
   importer::ImportOptions options;
   options.strict = args.strict;
+  options.kernel_view = args.kernel_view;
   options.source = args.input == "-" ? "<stdin>" : args.input;
 
   importer::ImportResult result;
@@ -135,6 +138,7 @@ int Run(const ImportArgs& args) {
     result = importer::Import(data, *format, options);
   }
   for (const std::string& w : result.warnings) std::cerr << "bootmap: warning: " << w << "\n";
+  for (const std::string& n : result.notes) std::cerr << "bootmap: note: " << n << "\n";
   if (!result.ok) return BadInput(result.error);
 
   map::MemoryMap& m = result.map;
@@ -178,7 +182,7 @@ int Run(const ImportArgs& args) {
 void Setup(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<ImportArgs>();
   app.add_option("--format", args->format,
-                 "auto|dmesg|efi-debug|uefi-shell|sysfs|xen|fw-cfg|multiboot2")
+                 "auto|dmesg|efi-debug|uefi-shell|sysfs|xen|fw-cfg|multiboot2|iomem|grub-lsmmap")
       ->capture_default_str();
   app.add_option("input", args->input, "dump file, /sys/firmware/memmap directory, or - for stdin")
       ->required();
@@ -189,12 +193,15 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--cpu", args->cpu,
                  "CPU facts the dump implies: vendor=intel|amd,maxphyaddr=N,page1gb=,la57=,nx=");
   app.add_flag("--strict", args->strict, "any unrecognised line inside a map is an error");
+  app.add_flag("--kernel-view", args->kernel_view,
+               "dmesg: apply the kernel's own 'e820: update/remove' lines (the map the kernel "
+               "ended up with); each applied line is noted on stderr");
   app.callback([args, exit_code] { *exit_code = Run(*args); });
 }
 
 [[maybe_unused]] const bool registered = RegisterCommand(
     "import", "convert a dumped firmware memory map (dmesg, efi=debug, UEFI Shell, sysfs, Xen, "
-              "fw_cfg, multiboot2) into a map file",
+              "fw_cfg, multiboot2, /proc/iomem, GRUB lsmmap) into a map file",
     &Setup);
 
 }  // namespace

@@ -84,6 +84,32 @@ TEST_F(ImportCli, OutputNameCpuStdin) {
   EXPECT_EQ(m.cpu.maxphyaddr, 40);
 }
 
+// --kernel-view applies the log's e820 edits and says so on stderr; the log's CPU facts are
+// taken and named, and --cpu still overrides them.
+TEST_F(ImportCli, KernelViewNotesAndCpuOverride) {
+  const std::string asus = "sim/io/import/testdata/formats/asus-k52jt-dmesg-mtrr-e820-update.txt";
+  Outcome o = Bootmap("import --kernel-view " + asus);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.err.find("bootmap: note: " + asus + ":49: --kernel-view: applied e820 update "
+                       "[0x0-0xfff] usable => reserved (4096 bytes changed)"),
+            std::string::npos)
+      << o.err;
+  bootmap::map::MemoryMap m;
+  ASSERT_TRUE(bootmap::io::ParseMap(o.out, "<stdout>", &m).ok);
+  EXPECT_EQ(m.e820.size(), 34u);
+  EXPECT_EQ(m.cpu.vendor, bootmap::map::CpuVendor::kIntel);
+  ASSERT_TRUE(m.mtrr.has_value());
+  o = Bootmap("import --cpu vendor=amd " + asus);
+  ASSERT_EQ(o.code, 0) << o.err;
+  ASSERT_TRUE(bootmap::io::ParseMap(o.out, "<stdout>", &m).ok);
+  EXPECT_EQ(m.e820.size(), 33u);
+  EXPECT_EQ(m.cpu.vendor, bootmap::map::CpuVendor::kAmd);
+  EXPECT_EQ(m.cpu.maxphyaddr, 36);
+  o = Bootmap("import --kernel-view sim/io/import/testdata/formats/qemu-128m-grub-lsmmap.txt");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(o.out.empty());
+}
+
 // A broken map line is exit 2 with FILE:LINE, and no output file appears.
 TEST_F(ImportCli, BadLineNoPartialOutput) {
   std::string in = Write("bad.txt",

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int kMaxPhysAddrBits = 52;
 
-constexpr std::array<std::pair<Format, std::string_view>, 8> kFormatNames = {{
+constexpr std::array<std::pair<Format, std::string_view>, 10> kFormatNames = {{
     {Format::kAuto, "auto"},
     {Format::kDmesg, "dmesg"},
     {Format::kEfiDebug, "efi-debug"},
@@ -25,6 +25,8 @@ constexpr std::array<std::pair<Format, std::string_view>, 8> kFormatNames = {{
     {Format::kXen, "xen"},
     {Format::kFwCfg, "fw-cfg"},
     {Format::kMultiboot2, "multiboot2"},
+    {Format::kIomem, "iomem"},
+    {Format::kGrubLsmmap, "grub-lsmmap"},
 }};
 
 using ClassifyFn = void (*)(std::string_view, Line*);
@@ -92,7 +94,7 @@ bool RunOne(std::string_view text, ClassifyFn classify, Table table,
 
 // Line hits per format, for auto-detection.
 struct Evidence {
-  size_t dmesg = 0, efi = 0, shell = 0, sysfs = 0, xen = 0, multiboot = 0;
+  size_t dmesg = 0, efi = 0, shell = 0, sysfs = 0, xen = 0, multiboot = 0, iomem = 0, grub = 0;
   bool binary = false;
 };
 
@@ -123,13 +125,21 @@ Evidence Gather(std::string_view input) {
       ++ev.dmesg;
     } else if (t.find("mem") != std::string_view::npos && Hit(&ClassifyEfiDebug, raw, &line)) {
       ++ev.efi;
-    } else if (t.find("base_addr") != std::string_view::npos &&
-               Hit(&ClassifyMultiboot2, raw, &line)) {
-      ++ev.multiboot;
+    } else if (t.find("base_addr") != std::string_view::npos) {
+      // GRUB's named lines are errors to the multiboot2 reader; numeric ones read as both.
+      bool grub = Hit(&ClassifyGrubLsmmap, raw, &line) && line.kind == LineKind::kEntry;
+      bool multiboot = Hit(&ClassifyMultiboot2, raw, &line);
+      if (grub && line.kind != LineKind::kEntry) {
+        ++ev.grub;
+      } else if (multiboot) {
+        ++ev.multiboot;
+      }
     } else if (Hit(&ClassifyUefiShell, raw, &line)) {
       ++ev.shell;
     } else if (IsSysfsLine(t)) {
       ++ev.sysfs;
+    } else if (Hit(&ClassifyIomem, raw, &line) && line.kind != LineKind::kNeutral) {
+      ++ev.iomem;
     }
   }
   return ev;
@@ -141,7 +151,9 @@ Format Choose(const Evidence& ev) {
   std::pair<Format, size_t> candidates[] = {
       {Format::kSysfs, ev.sysfs},           {Format::kUefiShell, ev.shell},
       {Format::kXen, ev.xen},               {Format::kDmesg, ev.dmesg + (ev.dmesg ? ev.efi : 0)},
-      {Format::kEfiDebug, ev.dmesg ? 0 : ev.efi}, {Format::kMultiboot2, ev.multiboot},
+      {Format::kEfiDebug, ev.dmesg ? 0 : ev.efi}, {Format::kIomem, ev.iomem},
+      {Format::kGrubLsmmap, ev.grub ? ev.grub + ev.multiboot : 0},
+      {Format::kMultiboot2, ev.multiboot},
   };
   Format best = Format::kAuto;
   size_t best_hits = 0;
@@ -170,6 +182,10 @@ std::string_view Describe(Format f, const map::MemoryMap& m) {
       return "QEMU fw_cfg etc/e820";
     case Format::kMultiboot2:
       return "multiboot2 memory map";
+    case Format::kIomem:
+      return "/proc/iomem";
+    case Format::kGrubLsmmap:
+      return "GRUB lsmmap memory map";
     case Format::kAuto:
       break;
   }
@@ -291,10 +307,62 @@ ImportResult Finish(ImportResult r, std::string_view input, const ImportOptions&
                          std::to_string(r.map.cpu.maxphyaddr) + " to " + std::to_string(bits) +
                          " to cover the map");
     r.map.cpu.maxphyaddr = static_cast<uint8_t>(bits);
+    // SDM Vol. 3A 12.11.2.3: variable MTRR masks span MAXPHYADDR; the log's no longer do.
+    if (r.map.mtrr && !r.map.mtrr->variable.empty()) {
+      r.warnings.push_back(options.source + ": the log's MTRRs were dropped: their masks do not "
+                                            "span the raised MAXPHYADDR");
+      r.map.mtrr.reset();
+    }
   }
-  r.map.origin = Origin(input, r.format, r.map, options);
+  r.map.origin = Origin(input, r.format, r.map, options) + r.origin_suffix;
   r.ok = true;
   return r;
+}
+
+// Runs the importer of `format` (not kAuto) over `input` into *r.
+void Parse(std::string_view input, Format format, const ImportOptions& options, ImportResult* r) {
+  switch (format) {
+    case Format::kFwCfg:
+      ImportFwCfg(input, options, r);
+      break;
+    case Format::kSysfs:
+      ImportSysfsText(input, options, r);
+      break;
+    case Format::kDmesg: {
+      BlockCollector e820(Table::kE820, kDmesgTags);
+      BlockCollector efi(Table::kEfi, kEfiTags);
+      const Pass passes[] = {{&ClassifyDmesgE820, &e820}, {&ClassifyEfiDebug, &efi}};
+      if (RunLines(input, passes, options, r) &&
+          ApplyKernelView(input, e820.chosen_line(), options, r)) {
+        ReadCpuFacts(input, options, r);
+      }
+      break;
+    }
+    case Format::kEfiDebug:
+      if (RunOne(input, &ClassifyEfiDebug, Table::kEfi, kEfiTags, options, r)) {
+        ReadCpuFacts(input, options, r);
+      }
+      break;
+    case Format::kUefiShell:
+      RunOne(input, &ClassifyUefiShell, Table::kEfi, kShellTags, options, r);
+      break;
+    case Format::kXen:
+      RunOne(input, &ClassifyXen, Table::kE820, kXenTags, options, r);
+      break;
+    case Format::kMultiboot2:
+      RunOne(input, &ClassifyMultiboot2, Table::kE820, kMultibootTags, options, r);
+      break;
+    case Format::kIomem:
+      if (ScanIomem(input, options, r)) {
+        RunOne(input, &ClassifyIomem, Table::kE820, kIomemTags, options, r);
+      }
+      break;
+    case Format::kGrubLsmmap:
+      RunOne(input, &ClassifyGrubLsmmap, Table::kE820, kGrubTags, options, r);
+      break;
+    case Format::kAuto:
+      break;
+  }
 }
 
 }  // namespace
@@ -346,7 +414,8 @@ ImportResult Import(std::string_view input, Format format, const ImportOptions& 
     if (format == Format::kAuto) {
       r.error = options.source +
                 ": no memory map found (no line of any known format: dmesg E820, efi=debug, "
-                "UEFI Shell memmap, sysfs memmap, Xen, multiboot2; binary input is read as "
+                "UEFI Shell memmap, sysfs memmap, Xen, multiboot2, /proc/iomem, GRUB lsmmap; "
+                "binary input is read as "
                 "fw_cfg etc/e820 only if it holds a NUL byte)";
       return Fail(std::move(r));
     }
@@ -357,35 +426,12 @@ ImportResult Import(std::string_view input, Format format, const ImportOptions& 
                            "--format dmesg for the other)");
     }
   }
-  switch (format) {
-    case Format::kFwCfg:
-      ImportFwCfg(input, options, &r);
-      break;
-    case Format::kSysfs:
-      ImportSysfsText(input, options, &r);
-      break;
-    case Format::kDmesg: {
-      BlockCollector e820(Table::kE820, kDmesgTags);
-      BlockCollector efi(Table::kEfi, kEfiTags);
-      const Pass passes[] = {{&ClassifyDmesgE820, &e820}, {&ClassifyEfiDebug, &efi}};
-      RunLines(input, passes, options, &r);
-      break;
-    }
-    case Format::kEfiDebug:
-      RunOne(input, &ClassifyEfiDebug, Table::kEfi, kEfiTags, options, &r);
-      break;
-    case Format::kUefiShell:
-      RunOne(input, &ClassifyUefiShell, Table::kEfi, kShellTags, options, &r);
-      break;
-    case Format::kXen:
-      RunOne(input, &ClassifyXen, Table::kE820, kXenTags, options, &r);
-      break;
-    case Format::kMultiboot2:
-      RunOne(input, &ClassifyMultiboot2, Table::kE820, kMultibootTags, options, &r);
-      break;
-    case Format::kAuto:
-      break;
+  if (options.kernel_view && format != Format::kDmesg) {
+    r.error = options.source + ": --kernel-view applies the kernel's e820 edits to a Linux dmesg "
+                               "E820 map; this input is " + std::string(FormatName(format));
+    return Fail(std::move(r));
   }
+  Parse(input, format, options, &r);
   return Finish(std::move(r), input, options);
 }
 

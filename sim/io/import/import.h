@@ -1,5 +1,5 @@
 // Importers: dumped firmware memory maps (dmesg, efi=debug, UEFI Shell memmap, sysfs,
-// Xen, QEMU fw_cfg etc/e820, multiboot2 text) -> map::MemoryMap, entries exactly as the
+// Xen, QEMU fw_cfg etc/e820, multiboot2 text, /proc/iomem, GRUB lsmmap) -> map::MemoryMap, entries exactly as the
 // firmware reported them (order kept, inclusive ends made half-open, one entry per line).
 // See README.md in this folder for every accepted shape.
 #pragma once
@@ -21,7 +21,9 @@ enum class Format : uint8_t {
   kSysfs,       // /sys/firmware/memmap (directory, or `grep "" .../*/*` text)
   kXen,         // (XEN) lines
   kFwCfg,       // QEMU fw_cfg etc/e820 binary
-  kMultiboot2,  // base_addr = .., length = .., type = N
+  kMultiboot2,  // base_addr = .., length = .., type = N (or a type name)
+  kIomem,       // /proc/iomem
+  kGrubLsmmap,  // GRUB lsmmap: base_addr = .., length = .., available RAM
 };
 
 std::string_view FormatName(Format f);  // "auto", "dmesg", "efi-debug", ...
@@ -30,6 +32,7 @@ std::optional<Format> FormatFromName(std::string_view name);
 struct ImportOptions {
   std::string source = "<input>";  // names the input in messages ("FILE:LINE: ...")
   bool strict = false;             // any unrecognised line inside a map block is an error
+  bool kernel_view = false;        // dmesg: apply the kernel's "e820: update/remove" lines
   uint64_t max_entries = 4'000'000;          // per table, as io::MapLimits
   uint64_t max_input_bytes = 512ull << 20;   // 512 MiB
 };
@@ -38,6 +41,8 @@ struct ImportResult {
   bool ok = false;
   std::string error;                  // "FILE:LINE: what was expected" (whole-input: "FILE: ...")
   std::vector<std::string> warnings;  // "FILE:LINE: ..." each
+  std::vector<std::string> notes;     // where facts came from, what --kernel-view applied
+  std::string origin_suffix;          // appended to the map's origin ("; kernel view: ...")
   Format format = Format::kAuto;      // the format actually parsed
   map::MemoryMap map;                 // name empty; origin describes the source
 };

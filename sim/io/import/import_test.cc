@@ -27,7 +27,8 @@ std::string Fixture(const std::string& name) {
 
 constexpr Format kAllFormats[] = {Format::kAuto,  Format::kDmesg, Format::kEfiDebug,
                                   Format::kUefiShell, Format::kSysfs, Format::kXen,
-                                  Format::kFwCfg, Format::kMultiboot2};
+                                  Format::kFwCfg, Format::kMultiboot2, Format::kIomem,
+                                  Format::kGrubLsmmap};
 
 // Format names round-trip.
 TEST(Import, FormatNames) {
@@ -217,6 +218,12 @@ TEST(Import, LongLinesAreLinear) {
       repeat("type base_addr length ", n / 22),
       std::string(n, '0'),
       "BIOS-e820: [mem 0x" + std::string(n, '0') + "-0x1] reserved",
+      repeat("0-", n / 2) + " : System RAM",
+      "00000000-00000fff : " + std::string(n, 'a'),
+      "base_addr = 0x0, length = 0x1, type = " + std::string(n, 'a'),
+      "base_addr = 0x0, length = 0x1, " + std::string(n, 'a'),
+      repeat("MTRR variable ranges enabled: base  mask ", n / 41),
+      repeat("e820: update [mem 0x0-0x1] ", n / 27),
   };
   for (const std::string& line : lines) {
     for (Format f : kAllFormats) {

@@ -63,6 +63,7 @@ void BlockCollector::Finish(const ImportOptions& options, map::MemoryMap* out,
     if (blocks_[i].tag < blocks_[chosen].tag) chosen = i;
   }
   const Block& c = blocks_[chosen];
+  chosen_line_ = c.first_line;
   for (size_t i = 0; i < blocks_.size(); ++i) {
     if (i == chosen) continue;
     const Block& b = blocks_[i];

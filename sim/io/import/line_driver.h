@@ -61,6 +61,7 @@ class BlockCollector {
     if (open_ && pending_other_ == 0) pending_other_ = line_no;
   }
   bool empty() const { return blocks_.empty(); }
+  size_t chosen_line() const { return chosen_line_; }  // first line of the block Finish used
   // Moves the preferred block's entries into `out` and warns about every other block.
   void Finish(const ImportOptions& options, map::MemoryMap* out,
               std::vector<std::string>* warnings);
@@ -82,6 +83,7 @@ class BlockCollector {
   bool open_ = false;
   size_t pending_other_ = 0;
   uint64_t last_index_ = 0;
+  size_t chosen_line_ = 0;
 };
 
 // "SOURCE:LINE: text"

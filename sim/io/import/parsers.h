@@ -35,6 +35,34 @@ void ClassifyXen(std::string_view line, Line* out);
 inline constexpr std::string_view kMultibootTags[] = {"multiboot mmap"};
 void ClassifyMultiboot2(std::string_view line, Line* out);
 
+// /proc/iomem (iomem.cc): top-level ranges; ScanIomem fails on an unprivileged (all-zero)
+// copy and notes the nested Kernel code range.
+inline constexpr std::string_view kIomemTags[] = {"/proc/iomem"};
+void ClassifyIomem(std::string_view line, Line* out);
+bool ScanIomem(std::string_view text, const ImportOptions& options, ImportResult* result);
+
+// GRUB lsmmap (grub_lsmmap.cc).
+inline constexpr std::string_view kGrubTags[] = {"GRUB lsmmap"};
+void ClassifyGrubLsmmap(std::string_view line, Line* out);
+
+// A type name at the start of `text` in a bootloader or hobby-kernel printout
+// (memory_type_names.cc): "Available", "ACPI NVS", "available RAM", ...; the longest known
+// name wins. An unknown name (up to , ; | ( ) [ ]) is reserved, with *warning set. Returns
+// the characters used, 0 if `text` starts with no name.
+size_t ReadNamedType(std::string_view text, uint32_t* type, std::string* warning);
+
+// sysfs and /proc/iomem resource names (sysfs.cc): "System RAM", "ACPI Tables", ...
+bool KernelResourceType(std::string_view name, uint32_t* type);
+
+// A dmesg's CPU facts (dmesg_cpu.cc): vendor, MTRRs, physical address bits, PAT (a note).
+void ReadCpuFacts(std::string_view text, const ImportOptions& options, ImportResult* result);
+
+// The kernel's "e820: update/remove" lines (kernel_view.cc): applied to result->map.e820
+// in log order when options.kernel_view (those before line `map_line` are not), else
+// counted (a warning under --strict). False with result->error on a malformed line.
+bool ApplyKernelView(std::string_view text, size_t map_line, const ImportOptions& options,
+                     ImportResult* result);
+
 // sysfs text (sysfs.cc): "…/N/start:0x0" and friends.
 bool IsSysfsLine(std::string_view line);
 // sysfs text (sysfs.cc): fills result->map.e820 or sets result->error.

@@ -18,22 +18,6 @@ namespace {
 
 constexpr std::string_view kFields[] = {"start", "end", "type"};
 
-struct NamedType {
-  std::string_view name;  // folded
-  uint32_t type;
-};
-// firmware_map_add_early(..., e820_type_to_string()) in arch/x86/kernel/e820.c.
-constexpr NamedType kSysfsNames[] = {
-    {"system ram", map::e820::kUsable},
-    {"reserved", map::e820::kReserved},
-    {"acpi tables", map::e820::kAcpi},
-    {"acpi non-volatile storage", map::e820::kNvs},
-    {"unusable memory", map::e820::kUnusable},
-    {"persistent memory", map::e820::kPmem},
-    {"persistent memory (legacy)", map::e820::kPram},
-    {"soft reserved", map::e820::kSoftReserved},
-};
-
 struct Record {
   bool has[3] = {false, false, false};
   std::string where[3];  // message location of each field
@@ -62,13 +46,7 @@ class SysfsBuilder {
     r.where[field] = where;
     value = Trim(value);
     if (field == 2) {
-      std::string folded = Fold(value);
-      for (const NamedType& t : kSysfsNames) {
-        if (folded == t.name) {
-          r.type = t.type;
-          return true;
-        }
-      }
+      if (KernelResourceType(value, &r.type)) return true;
       *error = where + ": expected a type (System RAM, Reserved, ACPI Tables, ACPI Non-volatile "
                        "Storage, Unusable memory, Persistent Memory, Soft Reserved), got " +
                Quote(value);
@@ -136,6 +114,33 @@ bool SplitLine(std::string_view line, uint64_t* n, int* field, std::string_view*
 }
 
 }  // namespace
+
+// firmware_map_add_early(..., e820_type_to_string()) in arch/x86/kernel/e820.c; the same
+// names head /proc/iomem's top-level ranges (e820__reserve_resources).
+bool KernelResourceType(std::string_view name, uint32_t* type) {
+  struct NamedType {
+    std::string_view name;  // folded
+    uint32_t type;
+  };
+  static constexpr NamedType kNames[] = {
+      {"system ram", map::e820::kUsable},
+      {"reserved", map::e820::kReserved},
+      {"acpi tables", map::e820::kAcpi},
+      {"acpi non-volatile storage", map::e820::kNvs},
+      {"unusable memory", map::e820::kUnusable},
+      {"persistent memory", map::e820::kPmem},
+      {"persistent memory (legacy)", map::e820::kPram},
+      {"soft reserved", map::e820::kSoftReserved},
+  };
+  std::string folded = Fold(name);
+  for (const NamedType& t : kNames) {
+    if (folded == t.name) {
+      *type = t.type;
+      return true;
+    }
+  }
+  return false;
+}
 
 bool IsSysfsLine(std::string_view line) {
   uint64_t n = 0;
