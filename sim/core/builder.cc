@@ -74,7 +74,7 @@ Error Unreachable(uint64_t pa, uint32_t index, const char* reason) {
 }
 
 // The frames a commit will use, taken before it writes anything (prepare-then-commit):
-// a list threaded through each zeroed frame, in allocation order. Word 0 holds the next
+// a list threaded through the frames, in allocation order. Word 0 holds the next
 // frame's address, word 1 the window's pointer to it, so the commit never asks the window
 // about a new frame again.
 struct FrameList {
@@ -159,7 +159,7 @@ class Walker {
       }
       if (start >= end) continue;
       Begin(r);
-      if (Error e = Map<F::kLevels - 1>(root, fresh, start, end, r.pa + (start - va)); !e.ok())
+      if (Error e = Map<F::kLevels - 1>(root, fresh, false, start, end, r.pa + (start - va)); !e.ok())
         return e;
     }
     return {};
@@ -173,7 +173,7 @@ class Walker {
   Error Root(uint64_t* root_pa, uint64_t** root) {
     if (*root_pa == kNoRoot) {
       if constexpr (kCommit) {
-        if (Error e = NewFrame(root_pa, root); !e.ok()) return e;
+        if (Error e = NewFrame(root_pa, root, 0, 0); !e.ok()) return e;  // all zero
       }
       CountTable(nullptr);
       return {};
@@ -212,15 +212,19 @@ class Walker {
     if (win) win->tables += 1;
   }
 
-  // The next prepared frame; its link words are cleared (the frame is zeroed again).
-  Error NewFrame(uint64_t* pa, uint64_t** table) {
+  // The next prepared frame, whatever it held: entries [0, fill) and [fill_end, 512) are
+  // zeroed here, the caller writes every entry of [fill, fill_end) (no store twice).
+  Error NewFrame(uint64_t* pa, uint64_t** table, uint64_t fill, uint64_t fill_end) {
     if (prepared_->count == 0) return Fail(Status::kInternal, "sizing and build disagree", index_);
+    uint64_t* t = prepared_->head_table;
     *pa = prepared_->head;
-    *table = prepared_->head_table;
-    prepared_->head = (*table)[0];
-    prepared_->head_table = reinterpret_cast<uint64_t*>(uintptr_t((*table)[1]));
-    (*table)[0] = (*table)[1] = 0;
+    *table = t;
+    prepared_->head = t[0];
+    prepared_->head_table = reinterpret_cast<uint64_t*>(uintptr_t(t[1]));
     --prepared_->count;
+    if (fill_end <= fill) fill = fill_end = kEntriesPerTable;
+    for (uint64_t i = 0; i < fill; ++i) t[i] = 0;
+    for (uint64_t i = fill_end; i < kEntriesPerTable; ++i) t[i] = 0;
     return {};
   }
 
@@ -252,10 +256,12 @@ class Walker {
   }
 
   // Map [va, end) -> pa inside the table at level L (nullptr: virtual, dry run only).
+  // fresh: the table was made in this commit (only this commit's requests wrote it);
+  // created: made by the caller for [va, end), whose entries hold nothing yet to read.
   // The level is a template argument so shifts are constants and no leaf path exists
   // above 1 GiB.
   template <int L>
-  Error Map(uint64_t* t, bool fresh, uint64_t va, uint64_t end, uint64_t pa) {
+  Error Map(uint64_t* t, bool fresh, bool created, uint64_t va, uint64_t end, uint64_t pa) {
     constexpr int kShift = LevelShift(L);
     constexpr uint64_t kStep = uint64_t{1} << kShift;
     while (va < end) {
@@ -271,7 +277,7 @@ class Walker {
       }
       if constexpr (L > 0) {
         const uint64_t stop = Min<uint64_t>((va | (kStep - 1)) + 1, end);
-        if (Error e = Child<L>(t, fresh, i, va, stop, pa); !e.ok()) return e;
+        if (Error e = Child<L>(t, fresh, created, i, va, stop, pa); !e.ok()) return e;
         pa += stop - va;
         va = stop;
       }
@@ -307,7 +313,7 @@ class Walker {
           uint64_t* sub = nullptr;
           if (Error r = Existing(e, &sub); !r.ok()) return r;
           if (Error r = Path(e, va); !r.ok()) return r;
-          if (Error r = Map<L - 1>(sub, false, va, va + kStep, pa); !r.ok()) return r;
+          if (Error r = Map<L - 1>(sub, false, false, va, va + kStep, pa); !r.ok()) return r;
         }
       } else {
         return Conflict(va);
@@ -317,23 +323,28 @@ class Walker {
     return {};
   }
 
-  // The part [va, end) of slot i goes through the child table below it.
+  // The part [va, end) of slot i goes through the child table below it. A new child is
+  // filled before slot i points to it: a walk never sees it half-written.
   template <int L>
-  Error Child(uint64_t* t, bool fresh, uint64_t i, uint64_t va, uint64_t end, uint64_t pa) {
+  Error Child(uint64_t* t, bool fresh, bool created, uint64_t i, uint64_t va, uint64_t end, uint64_t pa) {
     uint64_t* child = nullptr;
     bool child_fresh = false;
-    const uint64_t e = t ? t[i] : 0;
+    const uint64_t e = t && !created ? t[i] : 0;
     if (E::IsPresent(e)) {
       if (E::IsLeaf(L, e)) return CoveredByLeaf(L, e, va, pa);
       if (Error r = Existing(e, &child); !r.ok()) return r;
       if (Error r = Path(e, va); !r.ok()) return r;
       child_fresh = fresh;  // below a table made in this commit, all is new
     } else if constexpr (kCommit) {
+      constexpr int kChildShift = LevelShift(L - 1);
+      const uint64_t fill = (va >> kChildShift) & (kEntriesPerTable - 1);
+      const uint64_t fill_end = (((end - 1) >> kChildShift) & (kEntriesPerTable - 1)) + 1;
       uint64_t child_pa;
-      if (Error r = NewFrame(&child_pa, &child); !r.ok()) return r;
-      t[i] = E::Table(child_pa);
-      child_fresh = true;
+      if (Error r = NewFrame(&child_pa, &child, fill, fill_end); !r.ok()) return r;
       CountTable(win_);
+      if (Error r = Map<L - 1>(child, true, true, va, end, pa); !r.ok()) return r;
+      t[i] = E::Table(child_pa);
+      return {};
     } else {
       const uint64_t block = va >> LevelShift(L);
       if (last_new_[L - 1] != block) {
@@ -342,7 +353,7 @@ class Walker {
         if (options_.max_frames != 0 && frames_ > options_.max_frames) return OverLimit();
       }
     }
-    return Map<L - 1>(child, child_fresh, va, end, pa);
+    return Map<L - 1>(child, child_fresh, false, va, end, pa);
   }
 
   // An existing large leaf already covers [va, ...): fine only if it is our mapping.

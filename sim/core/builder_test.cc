@@ -190,6 +190,24 @@ TEST(Builder, SameMappingTwiceIsNoOp) {
   EXPECT_EQ(mem.Snapshot(), before);
 }
 
+// Frames come from the allocator poisoned (test_support.h): every entry of every table
+// is a leaf or pointer the build wrote, or zero.
+TEST(Builder, UnzeroedFramesHoldOnlyWrittenEntries) {
+  for (Paging p : kAllPaging) {
+    HostMemory mem;
+    const std::vector<MapRequest> reqs = {Req(0x5000, 0x5000, 3 * 4096), Req(kGiB - 4096, kGiB - 4096, 8192),
+                                          Req(512 * kGiB + 2 * kMiB, 4 * kMiB, 2 * kMiB)};
+    Built b = Build(mem, p, reqs);
+    ASSERT_TRUE(b.result.ok()) << b.result.error.reason;
+    const LeafCounts& t = b.stats.total;
+    uint64_t nonzero = 0;
+    for (const auto& [frame, entries] : mem.Snapshot())
+      for (uint64_t e : entries) nonzero += e != 0;
+    EXPECT_EQ(nonzero, t.leaves[0] + t.leaves[1] + t.leaves[2] + t.tables - 1) << int(p);
+    ExpectExactly(b.leaves, reqs);
+  }
+}
+
 // Overlapping requests that agree map once; the union gets the expected leaves.
 TEST(Builder, IdenticalOverlapInOneBuild) {
   HostMemory mem;

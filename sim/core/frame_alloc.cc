@@ -62,11 +62,9 @@ bool RegionFrameAllocator::Allocate(uint64_t* pa) {
     }
     const uint64_t frame = cursor_;
     cursor_ += kFrameBytes;
-    uint64_t* table = window_.Table(frame);
-    if (table == nullptr) continue;  // the window cannot reach it: never handed out
+    if (!window_.Reaches(frame)) continue;  // never handed out
     *pa = frame;
     ++allocated_;
-    __builtin_memset(table, 0, kFrameBytes);
     return true;
   }
 }

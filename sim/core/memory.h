@@ -5,10 +5,11 @@
 
 namespace bootmap::core {
 
-// Hands out zeroed 4 KiB frames.
+// Hands out 4 KiB frames. They need not be zeroed: the builder writes all 512 entries of
+// every table it creates, each once.
 struct FrameAllocator {
   void* ctx = nullptr;
-  // Stores a zeroed frame's physical address in *pa; false when none is left.
+  // Stores a frame's physical address in *pa; false when none is left.
   bool (*allocate)(void* ctx, uint64_t* pa) = nullptr;
   // Optional: true guarantees the next `count` allocate calls succeed. The builder
   // calls it before writing anything, so a short pool fails with tables untouched.

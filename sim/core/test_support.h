@@ -38,7 +38,7 @@ class HostMemory {
       *pa = m->next_;
       m->next_ += 4096;
       ++m->allocated_;
-      std::memset(m->Table(*pa), 0, 4096);
+      std::memset(m->Table(*pa), 0xA5, 4096);  // frames need not be zeroed: poison them
       return true;
     };
     a.reserve = [](void* c, uint64_t n) {

@@ -186,7 +186,14 @@ class WalkEngine {
     const uint64_t room = (top - (e & (top - 1) & ~(k4k - 1))) / k4k;  // frames up to the top, e's included
     const int end = int(std::min<uint64_t>(512, uint64_t(i) + room));
     int j = i + 1;
-    for (uint64_t x = e + k4k; j < end; ++j, x += k4k) {
+    uint64_t x = e + k4k;
+    for (; j + 8 <= end; j += 8, x += 8 * k4k) {  // 8 at a time, branch-free inside
+      uint64_t block[8], differ = 0;
+      std::memcpy(block, frame + 8 * j, sizeof block);
+      for (int k = 0; k < 8; ++k) differ |= block[k] ^ (x + k4k * uint64_t(k));
+      if (differ != 0) break;
+    }
+    for (; j < end; ++j, x += k4k) {
       uint64_t next;
       std::memcpy(&next, frame + 8 * j, 8);
       if (next != x) break;

@@ -147,7 +147,7 @@ void AfterExit(void*) {
   LoadGdt(reinterpret_cast<const GdtPointer*>(&gdtr));
   InstallIdt();
   // The firmware may have mapped boot-services code read-only (image protection); table
-  // frames may come from there now, and are zeroed through its identity map: CR0.WP off
+  // frames may come from there now, and are written through its identity map: CR0.WP off
   // until RunCore turns it back on for the switch (SDM Vol. 3A 4.6.1).
   WriteCr0(ReadCr0() & ~uint64_t{1u << 16});
   Out("exit-boot-services attempts").Dec(uint64_t(exited.attempts)).End();
