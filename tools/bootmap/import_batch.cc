@@ -66,17 +66,20 @@ std::string OutputFor(const std::string& outdir, const std::string& input, std::
   return (fs::path(outdir) / (stem + ".json")).string();
 }
 
+// "highest" is the end of the highest entry, as `bootmap check` says it; RAM the usable bytes.
 void PrintTable(const std::vector<Row>& rows) {
-  std::printf("%-48s %8s %16s %12s %8s  %s\n", "input", "entries", "highest", "RAM", "warnings", "map");
+  int w = 5;
+  for (const Row& r : rows) w = std::max(w, int(r.input.size()));
+  std::printf("%-*s %8s %16s %12s %8s  %s\n", w, "input", "entries", "highest", "RAM", "warnings", "map");
   size_t failed = 0;
   for (const Row& r : rows) {
     if (!r.error.empty()) {
       ++failed;
-      std::printf("%-48s %8s %16s %12s %8s  FAILED\n", r.input.c_str(), "-", "-", "-", "-");
+      std::printf("%-*s %8s %16s %12s %8s  FAILED\n", w, r.input.c_str(), "-", "-", "-", "-");
       continue;
     }
     const std::string top = r.highest >> 64 ? "2^64" : map::Hex(uint64_t(r.highest));
-    std::printf("%-48s %8zu %16s %12s %8zu  %s\n", r.input.c_str(), r.entries, top.c_str(),
+    std::printf("%-*s %8zu %16s %12s %8zu  %s\n", w, r.input.c_str(), r.entries, top.c_str(),
                 map::HumanSize(r.ram).c_str(), r.warnings, r.output.c_str());
   }
   std::printf("%zu inputs: %zu converted, %zu failed\n", rows.size(), rows.size() - failed, failed);

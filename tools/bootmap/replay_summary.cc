@@ -1,5 +1,6 @@
 #include "tools/bootmap/replay_summary.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -57,10 +58,12 @@ void PrintHuman(const std::vector<Line>& lines, double seconds) {
   size_t verified = 0;
   int64_t gap = 0;
   uint64_t build_ns = 0;
-  std::printf("%-56s %-10s %6s %12s %10s  %s\n", "map", "verdict", "gap", "build us", "mem types", "violations / why");
+  int w = 3;
+  for (const Line& l : lines) w = std::max(w, int(l.map.size()));
+  std::printf("%-*s %-10s %6s %12s %12s  %s\n", w, "map", "verdict", "gap", "build us", "mem types", "violations / why");
   for (const Line& l : lines) {
     const bool ran = l.status == "verified" || l.status == "violations";
-    std::printf("%-56s %-10s %6lld %12.1f %10s  %s\n", l.map.c_str(), l.status.c_str(),
+    std::printf("%-*s %-10s %6lld %12.1f %12s  %s\n", w, l.map.c_str(), l.status.c_str(),
                 ran ? (long long)l.report.leaf_gap : 0LL, l.build_ns / 1e3, ran ? l.report.mem_types.source.c_str() : "-",
                 (l.error.empty() ? Codes(l.report.by_code) : l.error).c_str());
     verified += l.status == "verified";
