@@ -1,6 +1,7 @@
 #include "tools/bootmap/import_batch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -67,7 +68,7 @@ std::string OutputFor(const std::string& outdir, const std::string& input, std::
 }
 
 // "highest" is the end of the highest entry, as `bootmap check` says it; RAM the usable bytes.
-void PrintTable(const std::vector<Row>& rows) {
+void PrintTable(const std::vector<Row>& rows, double seconds) {
   int w = 5;
   for (const Row& r : rows) w = std::max(w, int(r.input.size()));
   std::printf("%-*s %8s %16s %12s %8s  %s\n", w, "input", "entries", "highest", "RAM", "warnings", "map");
@@ -82,7 +83,8 @@ void PrintTable(const std::vector<Row>& rows) {
     std::printf("%-*s %8zu %16s %12s %8zu  %s\n", w, r.input.c_str(), r.entries, top.c_str(),
                 map::HumanSize(r.ram).c_str(), r.warnings, r.output.c_str());
   }
-  std::printf("%zu inputs: %zu converted, %zu failed\n", rows.size(), rows.size() - failed, failed);
+  std::printf("%zu inputs: %zu converted, %zu failed; %.2f s (%.1f inputs/s)\n", rows.size(), rows.size() - failed,
+              failed, seconds, seconds > 0 ? rows.size() / seconds : 0.0);
   for (const Row& r : rows) {
     if (!r.error.empty()) std::printf("failed: %s\n", r.error.c_str());
   }
@@ -102,6 +104,7 @@ int RunImportBatch(const std::vector<std::string>& inputs, const std::string& ou
   std::error_code ec;
   fs::create_directories(outdir, ec);
   if (ec || !fs::is_directory(outdir, ec)) return BadInput(outdir + ": cannot create the output directory");
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<Row> rows;
   std::map<std::string, int> taken;
   for (const std::string& in : files) {
@@ -132,7 +135,7 @@ int RunImportBatch(const std::vector<std::string>& inputs, const std::string& ou
     if (!row.error.empty()) row.output.clear();
     rows.push_back(row);
   }
-  PrintTable(rows);
+  PrintTable(rows, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return std::any_of(rows.begin(), rows.end(), [](const Row& r) { return !r.error.empty(); }) ? kExitFound : kExitOk;
 }
 

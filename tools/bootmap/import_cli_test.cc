@@ -162,7 +162,7 @@ TEST_F(ImportCli, BatchDirectory) {
   const std::string out = (dir_ / "maps").string() + "/";
   Outcome o = Bootmap("import sim/io/import/testdata -o '" + out + "'");
   EXPECT_EQ(o.code, 1) << o.err;
-  EXPECT_NE(o.out.find("13 inputs: 12 converted, 1 failed\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("13 inputs: 12 converted, 1 failed; "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("failed: sim/io/import/testdata/README.md:"), std::string::npos) << o.out;
   EXPECT_EQ(Row(o.out, "sim/io/import/testdata/qemu-7.2-q35-epyc-4g-seabios-e820.txt"),
             "10 0x10000000000 4.0 GiB 0 " + out + "qemu-7.2-q35-epyc-4g-seabios-e820.json");

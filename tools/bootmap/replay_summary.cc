@@ -65,7 +65,7 @@ void PrintHuman(const std::vector<Line>& lines, double seconds) {
     const bool ran = l.status == "verified" || l.status == "violations";
     std::printf("%-*s %-10s %6lld %12.1f %12s  %s\n", w, l.map.c_str(), l.status.c_str(),
                 ran ? (long long)l.report.leaf_gap : 0LL, l.build_ns / 1e3, ran ? l.report.mem_types.source.c_str() : "-",
-                (l.error.empty() ? Codes(l.report.by_code) : l.error).c_str());
+                (!l.error.empty() ? l.error : ran && l.report.violation_count == 0 ? "-" : Codes(l.report.by_code)).c_str());
     verified += l.status == "verified";
     gap += ran ? l.report.leaf_gap : 0;
     build_ns += l.build_ns;
