@@ -268,6 +268,8 @@ TEST_F(FakeTree, HostileFilesNameFileAndLine) {
       {"proc/iomem", "00000000-00000fff : Reserved\n1000-1ffffffffffffffffff : System RAM\n",
        ":2: expected \"START-END : NAME\" with hex numbers of at most 64 bits"},
       {"proc/iomem", "2000-1000 : System RAM\n", ":1: end 0x1000 is below start 0x2000"},
+      {"proc/iomem", "10000000000000-10000000ffffff : System RAM\n  10000000000000-10000000000fff : Kernel code\n",
+       ":2: Kernel code ends at 0x10000000000fff, beyond any x86-64 physical address (2^52)"},
       {"proc/iomem", "\x7f" "ELF\x02\x01\x01", ":1: control byte 0x7f at column 1 (binary data in a text file)"},
       {"proc/mtrr", "reg00: base=0x000000000 (    0MB), size=99999999999999999999MB, count=1: write-back\n",
        ":1: expected a decimal size of at most 64 bits"},

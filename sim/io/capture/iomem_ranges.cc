@@ -2,6 +2,8 @@
 // inclusive hex ends. Kept: the kernel image's resources (arch/x86/kernel/setup.c:
 // "Kernel code", "Kernel rodata", "Kernel data", "Kernel bss") and the boot framebuffer
 // (BOOTFB / efifb / vesafb / simple-framebuffer). Without CAP_SYS_ADMIN every address reads 0.
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "sim/io/capture/sources.h"
@@ -59,6 +61,13 @@ bool ParseIomemRanges(std::string_view text, const std::string& file, KernelRang
     nonzero = true;
     if (!importer::InclusiveSize(first, last, &size)) {
       *error = where + ": end " + importer::Hex(last) + " is below start " + importer::Hex(first);
+      return false;
+    }
+    const bool kept = IsFramebuffer(name) || std::any_of(std::begin(kKernel), std::end(kKernel),
+                                                         [&](const KernelResource& k) { return name == k.name; });
+    if (kept && last >> 52 != 0) {  // SDM Vol. 3A 4.1.4: physical addresses have at most 52 bits
+      *error = where + ": " + std::string(name) + " ends at " + importer::Hex(last) +
+               ", beyond any x86-64 physical address (2^52)";
       return false;
     }
     for (const KernelResource& k : kKernel) {
