@@ -89,11 +89,15 @@ TEST(CaptureCli, ThisMachine) {
     EXPECT_TRUE(Has(m.origin, "CPU facts from /proc/cpuinfo")) << m.origin;
   }
   // Each source this machine lacks is named on stderr.
-  if (!fs::exists("/dev/cpu/0/msr")) EXPECT_TRUE(Has(r.err, "/dev/cpu/0/msr: No such file or directory")) << r.err;
+  if (!fs::exists("/dev/cpu/0/msr")) {
+    EXPECT_TRUE(Has(r.err, "/dev/cpu/0/msr: No such file or directory")) << r.err;
+  }
   if (!fs::exists("/sys/firmware/efi/runtime-map")) {
     EXPECT_TRUE(Has(r.err, "/sys/firmware/efi/runtime-map: missing")) << r.err;
   }
-  if (!fs::exists("/dev/cpu/0/msr") && !fs::exists("/proc/mtrr")) EXPECT_FALSE(m.mtrr);
+  if (!fs::exists("/dev/cpu/0/msr") && !fs::exists("/proc/mtrr")) {
+    EXPECT_FALSE(m.mtrr);
+  }
   if (!fs::exists("/dev/cpu/0/msr") && fs::exists("/proc/mtrr") && ::access("/proc/mtrr", R_OK) == 0) {
     ASSERT_TRUE(m.mtrr);
     EXPECT_FALSE(m.mtrr->default_known);

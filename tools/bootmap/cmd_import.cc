@@ -150,6 +150,7 @@ bool ConvertOne(const ImportArgs& args, const std::string& input, map::MemoryMap
 int Run(const ImportArgs& args) {
   if (args.inputs.size() > 1 || IsOutputDirectory(args.output)) {
     if (!args.name.empty()) return BadInput("--name: one name cannot name many maps (each is named after its input)");
+    if (args.output.empty() || args.output == "-") return BadInput("several inputs need -o OUTDIR (one map file each)");
     return RunImportBatch(args.inputs, args.output,
                           [&args](const std::string& in, map::MemoryMap* m, std::vector<std::string>* w, std::string* e) {
                             return ConvertOne(args, in, m, w, e);

@@ -200,6 +200,10 @@ TEST_F(ImportCli, BatchFiles) {
   EXPECT_NE(o.out.find("failed: " + bad + ":2: expected an E820 type"), std::string::npos) << o.out;
   EXPECT_FALSE(fs::exists(out + "2/bad.json"));
   EXPECT_EQ(Bootmap("import --name x '" + good + "' '" + bad + "' -o '" + out + "3'").code, 2);
+  o = Bootmap("import '" + good + "' '" + bad + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "bootmap: several inputs need -o OUTDIR (one map file each)\n");
+  EXPECT_TRUE(o.out.empty());
 }
 
 }  // namespace

@@ -42,6 +42,25 @@ TEST(MemTypes, ReplaySaysTheSource) {
             "ept");
 }
 
+// verify over tables built elsewhere says the same: no MTRRs in the map, the types are assumed;
+// the synthetic map with MTRRs, from the map's MTRRs.
+TEST(MemTypes, VerifySaysTheSource) {
+  for (const std::string map : {kQemu, kMtrrTrim}) {
+    const std::string img = std::string(::testing::TempDir()) + "/memtypes-" + std::to_string(::getpid()) + ".elf";
+    const auto b = RunBootmap("build " + map + " --image '" + img + "'");
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const size_t at = b.out.find("root table ");
+    ASSERT_NE(at, std::string::npos) << b.out;
+    const std::string cr3 = b.out.substr(at + 11, b.out.find(' ', at + 11) - at - 11);
+    const std::string args = "verify --map " + map + " --image '" + img + "' --cr3 " + cr3 + " --pat 0x0407050600070106";
+    const auto r = RunBootmap(args);
+    const bool mtrr = map == kMtrrTrim;
+    EXPECT_TRUE(Has(r.out, mtrr ? "\nmemory types: from the map's MTRRs (default UC" : "\nmemory types: assumed (")) << r.out;
+    EXPECT_EQ(json::parse(RunBootmap(args + " --json").out)["mem_types"]["source"], mtrr ? "mtrr" : "assumed");
+    std::remove(img.c_str());
+  }
+}
+
 // MTRRs whose default and fixed ranges are unknown (/proc/mtrr): a cacheable-non-ram finding is an
 // assumption where the unknown part decides, a violation where a real variable range does.
 TEST(MemTypes, PartlyUnknownMtrrsSplitTheFindings) {
