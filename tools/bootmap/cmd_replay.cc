@@ -127,7 +127,7 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
   app.add_flag("--summary", a->summary,
                "one line per map and the totals (verified, violations by code, gap, build time, maps/s); "
-               "exit 0 only when every map verifies");
+               "exit 0 only when every map verifies; with --json: tools/bootmap/replay-summary.schema.json");
   app.callback([a, exit_code] {
     ReplayOptions o;
     o.profile = a->profile;

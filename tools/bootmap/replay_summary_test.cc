@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tools/bootmap/run_for_test.h"
+#include "tools/bootmap/schema_for_test.h"
 
 namespace bootmap::cli {
 namespace {
@@ -116,6 +117,10 @@ TEST(ReplaySummary, LinesAndTotals) {
       << r.out;
   r = RunBootmap("replay --summary --json --runs 1 --profile limine " + std::string(kQemu) + " '" + bad + "'");
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(testing::SchemaErrors(r.out, "tools/bootmap/replay-summary.schema.json"), std::vector<std::string>{});
+  EXPECT_FALSE(testing::SchemaErrors(R"({"maps": [{"map": "x"}], "totals": {}})",
+                                     "tools/bootmap/replay-summary.schema.json")
+                   .empty());
   const json j = json::parse(r.out);
   ASSERT_EQ(j["maps"].size(), 2u);
   EXPECT_EQ(j["maps"][0]["status"], "violations");
