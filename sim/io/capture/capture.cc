@@ -73,6 +73,7 @@ bool CaptureFirmwareMaps(Ctx& c) {
   if (std::filesystem::is_directory(memmap, ec)) {
     importer::ImportResult r = importer::ImportSysfsDir(memmap, io);
     if (!r.ok) return c.Fail(r.error);
+    c.result.warnings.insert(c.result.warnings.end(), r.warnings.begin(), r.warnings.end());
     m.e820 = std::move(r.map.e820);
     c.result.sources.push_back("E820 (" + std::to_string(m.e820.size()) + " entries) from " + memmap);
   } else {
