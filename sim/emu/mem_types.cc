@@ -55,6 +55,7 @@ MemType EffectiveMemType(MemType pat, MemType mtrr) {
 }
 
 MtrrType MtrrTypeAt(const map::Mtrrs& mtrrs, uint64_t pa, uint8_t maxphyaddr) {
+  if (pa < k1MiB && !mtrrs.fixed_known) return {M::kWB, false, true};
   if (pa < k1MiB && !mtrrs.fixed.empty()) {
     for (const map::MtrrRange& r : mtrrs.fixed) {
       if (pa >= r.base && pa - r.base < r.size) return {r.type, false};
@@ -70,7 +71,7 @@ MtrrType MtrrTypeAt(const map::Mtrrs& mtrrs, uint64_t pa, uint8_t maxphyaddr) {
     mixed |= v.type != first;
     only_wt_wb &= v.type == M::kWT || v.type == M::kWB;
   }
-  if (!any) return {mtrrs.default_type, false};
+  if (!any) return {mtrrs.default_type, false, !mtrrs.default_known};
   if (uc) return {M::kUC, false};        // 12.11.4.1: UC takes precedence
   if (!mixed) return {first, false};     // all the same type
   if (only_wt_wb) return {M::kWT, false};  // WT and WB -> WT
@@ -93,7 +94,7 @@ MtrrRangeType MtrrTypeOfRange(const map::Mtrrs& mtrrs, uint64_t pa, uint64_t len
     auto consider = [&](uint64_t b) {
       if (b > cur && b < next) next = b;
     };
-    if (!mtrrs.fixed.empty() && cur < k1MiB) {
+    if ((!mtrrs.fixed.empty() || !mtrrs.fixed_known) && cur < k1MiB) {
       consider(k1MiB);
       for (const map::MtrrRange& r : mtrrs.fixed) {
         consider(r.base);

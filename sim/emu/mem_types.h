@@ -43,6 +43,7 @@ MemType EffectiveMemType(MemType pat_type, MemType mtrr_type);
 struct MtrrType {
   MemType type = MemType::kUC;
   bool conflict = false;  // overlapping variable ranges whose combination the SDM leaves undefined (type: UC)
+  bool assumed = false;   // an unknown default or fixed range decides: WB by assumption (map::Mtrrs)
 };
 MtrrType MtrrTypeAt(const map::Mtrrs& mtrrs, uint64_t pa, uint8_t maxphyaddr);
 

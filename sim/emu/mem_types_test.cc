@@ -81,6 +81,29 @@ TEST(Mtrr, Precedence) {
   EXPECT_EQ(MtrrTypeAt(m, 0xB8000, 36).type, M::kWB);
 }
 
+// Unknown default type and fixed ranges (/proc/mtrr): WB by assumption exactly where they decide,
+// and the type change at 1 MiB is a boundary for large pages.
+TEST(Mtrr, UnknownPartsAreAssumedWb) {
+  map::Mtrrs m = SampleMtrrs();
+  m.default_known = m.fixed_known = false;
+  m.default_type = M::kWB;
+  m.fixed.clear();
+  EXPECT_TRUE(MtrrTypeAt(m, 0xB8000, 36).assumed);  // below 1 MiB: the fixed ranges would decide
+  EXPECT_EQ(MtrrTypeAt(m, 0xB8000, 36).type, M::kWB);
+  EXPECT_FALSE(MtrrTypeAt(m, 0x7800'0000, 36).assumed);  // a variable range decides: UC, known
+  EXPECT_EQ(MtrrTypeAt(m, 0x7800'0000, 36).type, M::kUC);
+  EXPECT_TRUE(MtrrTypeAt(m, 0x8000'0000, 36).assumed);  // no range matches: the unknown default
+  EXPECT_EQ(MtrrTypeAt(m, 0x8000'0000, 36).type, M::kWB);
+  m.fixed_known = true;  // fixed ranges known and disabled: the variable ranges decide below 1 MiB
+  EXPECT_FALSE(MtrrTypeAt(m, 0xB8000, 36).assumed);
+  // With the fixed ranges unknown, 1 MiB is a type boundary for a 2 MiB page at 0.
+  m.fixed_known = false;
+  m.variable = {{0, 0xF'C000'0000, M::kUC}};  // [0, 1 GiB) UC
+  const MtrrRangeType r = MtrrTypeOfRange(m, 0, 0x20'0000, 36);
+  EXPECT_FALSE(r.uniform);
+  EXPECT_EQ(r.first_change, 0x10'0000u);
+}
+
 // PhysMask only covers bits MAXPHYADDR-1:12: mask bits above are ignored, and a range matches its aliases.
 TEST(Mtrr, MaskWidth) {
   map::Mtrrs m;

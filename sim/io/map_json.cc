@@ -276,8 +276,20 @@ class Reader {
   bool Mtrr(const Json& v, map::Mtrrs* mtrr) {
     const std::string ptr = "/mtrr";
     if (!Object(v, ptr, {"default", "fixed", "variable"})) return false;
-    if (!MemTypeField(v, ptr, "default", true, &mtrr->default_type)) return false;
-    if (const Json* f = Member(v, ptr, "fixed", false)) {
+    // "unknown": the source did not give it (maps/SCHEMA.md); assumed WB where it decides.
+    const auto unknown = [&v](const char* key) {
+      auto it = v.find(key);
+      return it != v.end() && it->is_string() && it->get_ref<const std::string&>() == "unknown";
+    };
+    if (unknown("default")) {
+      mtrr->default_known = false;
+      mtrr->default_type = MemType::kWB;
+    } else if (!MemTypeField(v, ptr, "default", true, &mtrr->default_type)) {
+      return false;
+    }
+    if (unknown("fixed")) {
+      mtrr->fixed_known = false;
+    } else if (const Json* f = Member(v, ptr, "fixed", false)) {
       const std::string fp = Child(ptr, "fixed");
       if (!Array(*f, fp)) return false;
       for (size_t i = 0; i < f->size(); ++i) {
@@ -500,8 +512,10 @@ std::string SaveMap(const MemoryMap& m) {
     o << "\n  ]";
   }
   if (m.mtrr) {
-    o << ",\n  \"mtrr\": {\"default\": \"" << map::MemTypeName(m.mtrr->default_type) << "\"";
-    if (!m.mtrr->fixed.empty()) {
+    o << ",\n  \"mtrr\": {\"default\": \""
+      << (m.mtrr->default_known ? map::MemTypeName(m.mtrr->default_type) : "unknown") << "\"";
+    if (!m.mtrr->fixed_known) o << ", \"fixed\": \"unknown\"";
+    if (m.mtrr->fixed_known && !m.mtrr->fixed.empty()) {
       o << ",\n    \"fixed\": [";
       for (size_t i = 0; i < m.mtrr->fixed.size(); ++i) {
         const auto& r = m.mtrr->fixed[i];

@@ -33,6 +33,26 @@ std::string WithE820(const std::string& entry, const std::string& extra = "") {
   return R"({"format": "bootmap-map/1", "name": "t", "e820": [)" + entry + "]" + extra + "}";
 }
 
+// MTRR parts nobody read are "unknown" (maps/SCHEMA.md): kept apart from real types, saved back.
+TEST(MapJson, UnknownMtrrParts) {
+  map::MemoryMap m = LoadOk(WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})",
+                                     R"(, "mtrr": {"default": "unknown", "fixed": "unknown", "variable": [{"base": "0x0", "mask": "0x3fff80000000", "type": "WB"}]})"));
+  ASSERT_TRUE(m.mtrr);
+  EXPECT_FALSE(m.mtrr->default_known);
+  EXPECT_FALSE(m.mtrr->fixed_known);
+  EXPECT_EQ(m.mtrr->default_type, MemType::kWB);
+  EXPECT_TRUE(m.mtrr->fixed.empty());
+  const std::string saved = SaveMap(m);
+  EXPECT_NE(saved.find(R"("mtrr": {"default": "unknown", "fixed": "unknown",)"), std::string::npos) << saved;
+  EXPECT_EQ(LoadOk(saved), m);
+  m = LoadOk(WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "mtrr": {"default": "WB"})"));
+  EXPECT_TRUE(m.mtrr->default_known && m.mtrr->fixed_known);
+  EXPECT_EQ(LoadError(WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "mtrr": {"default": "unknow"})")),
+            "x.json:/mtrr/default: expected a memory type UC, WC, WT, WP or WB, got \"unknow\"");
+  EXPECT_EQ(LoadError(WithE820(R"({"base": "0x0", "size": "0x1000", "type": 1})", R"(, "mtrr": {"default": "UC", "fixed": "none"})")),
+            "x.json:/mtrr/fixed: expected an array, got \"none\"");
+}
+
 // A full map with every section loads into the model.
 TEST(MapJson, LoadsEverySection) {
   map::MemoryMap m = LoadOk(R"({

@@ -122,6 +122,11 @@ struct Mtrrs {
   MemType default_type = MemType::kUC;  // IA32_MTRR_DEF_TYPE
   std::vector<MtrrRange> fixed;         // empty: fixed ranges disabled
   std::vector<MtrrVariable> variable;
+  // A source that gives only the variable ranges (/proc/mtrr) leaves these unknown (map file:
+  // "unknown"). Where an unknown part decides the type, it is assumed WB, as with no MTRRs at
+  // all, and the verifier counts what rests on that as assumed (maps/SCHEMA.md).
+  bool default_known = true;  // false: default_type is WB by assumption
+  bool fixed_known = true;    // false: fixed is empty, [0, 1 MiB) assumed WB
   bool operator==(const Mtrrs&) const = default;
 };
 

@@ -74,13 +74,41 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
 }  // namespace
 
 // With no MTRRs in the map, whether a hole or MMIO range mapped WB is really cached depends
-// on MTRRs nobody gave: that verdict is an assumption, not a violation.
+// on MTRRs nobody gave: that verdict is an assumption, not a violation. With MTRRs whose default
+// or fixed ranges are unknown (/proc/mtrr), the same holds where an unknown part decides.
 bool Verifier::Assumed(Code c) const { return !ept_ && !in_.map.mtrr && c == Code::kCacheableNonRam; }
+bool Verifier::Assumed(const Finding& f) const {
+  return !ept_ && f.code == Code::kCacheableNonRam && (!in_.map.mtrr || segs_[f.segment].mtrr_assumed);
+}
+
+namespace {
+
+std::string UnknownParts(const map::Mtrrs& m) {
+  return !m.default_known && !m.fixed_known ? "default type and fixed ranges"
+         : !m.default_known                 ? "default type"
+                                            : "fixed ranges";
+}
+
+// Where the verdicts' memory types come from (MemTypeSource in verify.h).
+MemTypeSource SourceOf(const Input& in, bool ept) {
+  if (ept) return {"ept", "memory types: the EPT entries' own (EPT memory type, IPAT); MTRRs do not apply"};
+  if (!in.map.mtrr)
+    return {"assumed", "memory types: assumed (the map has no MTRRs: PAT types alone, MTRRs WB everywhere)"};
+  const map::Mtrrs& m = *in.map.mtrr;
+  if (m.default_known && m.fixed_known)
+    return {"mtrr", "memory types: from the map's MTRRs (default " + std::string(map::MemTypeName(m.default_type)) +
+                        ", " + std::to_string(m.fixed.size()) + " fixed, " + std::to_string(m.variable.size()) +
+                        " variable ranges) combined with PAT"};
+  return {"mtrr-partial", "memory types: from the map's " + std::to_string(m.variable.size()) +
+                              " variable MTRRs; its " + UnknownParts(m) + " are unknown: WB assumed where they decide"};
+}
+
+}  // namespace
 
 void Verifier::Format(Report* r) {
   const auto window = [this](uint32_t w) { return WindowName(w); };
   for (const Finding& f : findings_.list()) {
-    if (Assumed(f.code)) {
+    if (Assumed(f)) {
       ++r->assumed_by_code[static_cast<int>(f.code)];
       continue;
     }
@@ -99,6 +127,12 @@ void Verifier::Format(Report* r) {
     (Assumed(Code(c)) ? r->assumed_by_code[c] : r->by_code[c]) += findings_.extra(c);
     r->violation_count += r->by_code[c];
   }
+  r->mem_types = SourceOf(in_, ept_);
+  if (r->mem_types.source == "mtrr-partial")
+    r->assumptions.push_back("the map's MTRRs leave the " + UnknownParts(*in_.map.mtrr) +
+                             " unknown: WB assumed where they decide; " +
+                             std::to_string(r->assumed_by_code[int(Code::kCacheableNonRam)]) +
+                             " cacheable-non-ram findings rest on that and are not counted as violations");
   if (!ept_ && !in_.map.mtrr)
     r->assumptions.push_back("no MTRRs given: effective memory types are the PAT types (MTRRs WB everywhere); " +
                              std::to_string(r->assumed_by_code[int(Code::kCacheableNonRam)]) +

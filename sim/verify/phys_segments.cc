@@ -12,7 +12,7 @@ namespace {
 std::vector<uint64_t> MtrrCuts(const map::Mtrrs& m, uint8_t maxphyaddr) {
   const uint64_t top = maxphyaddr >= 64 ? ~uint64_t{0} : (uint64_t{1} << maxphyaddr);
   std::vector<uint64_t> cuts;
-  if (!m.fixed.empty()) cuts.push_back(uint64_t{1} << 20);
+  if (!m.fixed.empty() || !m.fixed_known) cuts.push_back(uint64_t{1} << 20);
   for (const map::MtrrRange& f : m.fixed) cuts.insert(cuts.end(), {f.base, f.base + f.size});
   for (const map::MtrrVariable& v : m.variable) {
     const uint64_t mask = v.mask & (top - 1) & ~(k4K - 1);
@@ -46,7 +46,7 @@ std::vector<uint64_t> SegmentCuts(const Input& in) {
 
 bool SameSegment(const PhysSeg& p, const PhysSeg& s) {
   return p.hole == s.hole && p.kind == s.kind && p.framebuffer == s.framebuffer && p.implied == s.implied &&
-         p.mtrr == s.mtrr && p.mtrr_conflict == s.mtrr_conflict;
+         p.mtrr == s.mtrr && p.mtrr_conflict == s.mtrr_conflict && p.mtrr_assumed == s.mtrr_assumed;
 }
 
 }  // namespace
@@ -76,6 +76,7 @@ std::vector<PhysSeg> PhysSegments(const Input& in) {
       const emu::MtrrType t = emu::MtrrTypeAt(*in.map.mtrr, s.base, in.map.cpu.maxphyaddr);
       s.mtrr = t.type;
       s.mtrr_conflict = t.conflict;
+      s.mtrr_assumed = t.assumed;
     }
     if (!segs.empty() && SameSegment(segs.back(), s)) {
       segs.back().end = s.end;

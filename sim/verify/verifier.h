@@ -38,6 +38,7 @@ struct PhysSeg {
   MemType implied = MemType::kUC;  // the type the map implies for it
   MemType mtrr = MemType::kWB;     // WB if the map has no MTRRs (PAT alone decides)
   bool mtrr_conflict = false;
+  bool mtrr_assumed = true;        // no MTRRs, or an unknown part of them decides: WB assumed
 };
 std::vector<PhysSeg> PhysSegments(const Input& in);  // ascending, adjacent ones differ
 size_t SegAt(const std::vector<PhysSeg>& segs, uint64_t pa);  // index of the segment holding pa
@@ -100,6 +101,7 @@ class Verifier {
   void CountNeededTables();
   void ReportMinimality();
   // messages.cc
+  bool Assumed(const Finding& f) const;
   bool Assumed(Code c) const;
   void Format(Report* r);
 

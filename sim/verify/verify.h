@@ -59,6 +59,14 @@ struct Violation {
   uint64_t size = 0;  // bytes from va (table codes: from pa); 0 for a point or no range
 };
 
+// Where the memory types the verdicts use come from: "mtrr" (the map's MTRRs, captured or
+// imported), "mtrr-partial" (variable ranges only; the unknown rest assumed WB), "assumed" (no
+// MTRRs in the map: the documented assumption) or "ept" (EPT entries carry their own types).
+struct MemTypeSource {
+  std::string source;
+  std::string text;  // one line for people: "memory types: ..."
+};
+
 struct Report {
   bool verified = false;  // no violation at all
   std::string error;      // bad input (e.g. expected mappings that conflict): nothing verified
@@ -71,6 +79,7 @@ struct Report {
   // Verdicts that rest on an assumption (no MTRRs given): counted here, not as violations.
   std::array<uint64_t, kCodeCount> assumed_by_code{};
   std::vector<std::string> assumptions;  // each assumption a verdict rests on, said once
+  MemTypeSource mem_types;               // where the memory types come from
   std::vector<Expected> spec;            // the expectation checked: disjoint, ascending va
   uint64_t table_pages = 0;          // table frames reached from the root
   uint64_t minimal_table_pages = 0;  // for the minimal leaves

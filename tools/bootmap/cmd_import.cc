@@ -13,13 +13,14 @@
 #include "sim/io/import/text_util.h"
 #include "sim/io/map_json.h"
 #include "tools/bootmap/command.h"
+#include "tools/bootmap/import_batch.h"
 
 namespace bootmap::cli {
 namespace {
 
 struct ImportArgs {
   std::string format = "auto";
-  std::string input;
+  std::vector<std::string> inputs;
   std::string output;
   std::string name;
   std::string origin;
@@ -117,65 +118,69 @@ std::string DefaultName(const std::string& input) {
   return p.stem().string();
 }
 
-int Run(const ImportArgs& args) {
+// One input -> a map with name, origin and CPU set; false with *error (FILE:LINE: ...) on bad input.
+bool ConvertOne(const ImportArgs& args, const std::string& input, map::MemoryMap* out,
+                std::vector<std::string>* warnings, std::string* error, importer::Format* parsed = nullptr,
+                std::vector<std::string>* notes = nullptr) {
   auto format = importer::FormatFromName(args.format);
-  if (!format) return BadInput("--format: unknown format \"" + args.format + "\"");
+  if (!format) return *error = "--format: unknown format \"" + args.format + "\"", false;
   importer::ImportOptions options;
   options.strict = args.strict;
   options.kernel_view = args.kernel_view;
-  options.source = args.input == "-" ? "<stdin>" : args.input;
+  options.source = input == "-" ? "<stdin>" : input;
 
   importer::ImportResult result;
   std::error_code ec;
-  if (args.input != "-" && std::filesystem::is_directory(args.input, ec)) {
-    if (*format != importer::Format::kAuto && *format != importer::Format::kSysfs) {
-      return BadInput(args.input + ": a directory is read as sysfs (/sys/firmware/memmap) only");
-    }
-    result = importer::ImportSysfsDir(args.input, options);
+  if (input != "-" && std::filesystem::is_directory(input, ec)) {
+    if (*format != importer::Format::kAuto && *format != importer::Format::kSysfs)
+      return *error = input + ": a directory is read as sysfs (/sys/firmware/memmap) only", false;
+    result = importer::ImportSysfsDir(input, options);
   } else {
-    std::string data, why;
-    if (!ReadInput(args.input, options.max_input_bytes, &data, &why)) return BadInput(why);
+    std::string data;
+    if (!ReadInput(input, options.max_input_bytes, &data, error)) return false;
     result = importer::Import(data, *format, options);
   }
-  for (const std::string& w : result.warnings) std::cerr << "bootmap: warning: " << w << "\n";
-  for (const std::string& n : result.notes) std::cerr << "bootmap: note: " << n << "\n";
-  if (!result.ok) return BadInput(result.error);
-
+  *warnings = result.warnings;
+  if (notes) *notes = result.notes;
+  if (!result.ok) return *error = result.error, false;
   map::MemoryMap& m = result.map;
-  m.name = args.name.empty() ? DefaultName(args.input) : args.name;
+  m.name = args.name.empty() ? DefaultName(input) : args.name;
   if (!args.origin.empty()) m.origin = args.origin;
-  std::string why;
-  if (!args.cpu.empty() && !ParseCpu(args.cpu, &m.cpu, &why)) return BadInput(why);
+  if (!args.cpu.empty() && !ParseCpu(args.cpu, &m.cpu, error)) return false;
+  *out = std::move(m);
+  if (parsed) *parsed = result.format;
+  return true;
+}
+
+int Run(const ImportArgs& args) {
+  if (args.inputs.size() > 1 || IsOutputDirectory(args.output)) {
+    if (!args.name.empty()) return BadInput("--name: one name cannot name many maps (each is named after its input)");
+    if (args.output.empty() || args.output == "-") return BadInput("several inputs need -o OUTDIR (one map file each)");
+    return RunImportBatch(args.inputs, args.output,
+                          [&args](const std::string& in, map::MemoryMap* m, std::vector<std::string>* w, std::string* e) {
+                            return ConvertOne(args, in, m, w, e);
+                          });
+  }
+  const std::string& input = args.inputs.front();
+  map::MemoryMap m;
+  std::vector<std::string> warnings;
+  std::string error;
+  std::vector<std::string> notes;
+  importer::Format parsed = importer::Format::kAuto;
+  const bool ok = ConvertOne(args, input, &m, &warnings, &error, &parsed, &notes);
+  for (const std::string& w : warnings) std::cerr << "bootmap: warning: " << w << "\n";
+  for (const std::string& n : notes) std::cerr << "bootmap: note: " << n << "\n";
+  if (!ok) return BadInput(error);
 
   std::string text = io::SaveMap(m);
   // What import writes must load: check it with the map-file loader itself.
   map::MemoryMap reloaded;
   io::LoadResult check = io::ParseMap(text, args.output.empty() ? "<stdout>" : args.output, &reloaded);
   if (!check.ok) return BadInput(check.error);
-  if (args.output.empty() || args.output == "-") {
-    std::cout << text;
-    std::cout.flush();
-    return std::cout ? kExitOk : BadInput("<stdout>: write error");
-  }
-  // Write beside the target, then rename: never a half-written map file.
-  std::string tmp = args.output + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return BadInput(args.output + ": cannot write");
-    }
-  }
-  std::filesystem::rename(tmp, args.output, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    return BadInput(args.output + ": cannot write: " + ec.message());
-  }
-  std::cerr << "bootmap: imported " << m.e820.size() << " E820 entries and " << m.efi.size()
-            << " EFI descriptors (" << importer::FormatName(result.format) << ") into "
-            << args.output << "\n";
+  if (int rc = WriteOutput(args.output, text); rc != kExitOk) return rc;
+  if (!args.output.empty() && args.output != "-")
+    std::cerr << "bootmap: imported " << m.e820.size() << " E820 entries and " << m.efi.size()
+              << " EFI descriptors (" << importer::FormatName(parsed) << ") into " << args.output << "\n";
   return kExitOk;
 }
 
@@ -184,9 +189,13 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--format", args->format,
                  "auto|dmesg|efi-debug|uefi-shell|sysfs|xen|fw-cfg|multiboot2|iomem|grub-lsmmap")
       ->capture_default_str();
-  app.add_option("input", args->input, "dump file, /sys/firmware/memmap directory, or - for stdin")
+  app.add_option("input", args->inputs,
+                 "dump file, /sys/firmware/memmap directory, or - for stdin; several files or directories "
+                 "of dumps with -o OUTDIR")
       ->required();
-  app.add_option("-o,--output", args->output, "map file to write (default: stdout)");
+  app.add_option("-o,--output", args->output,
+                 "map file to write (default: stdout); a directory (existing, or ending in /) converts every "
+                 "input into OUTDIR/NAME.json and prints a summary table");
   app.add_option("--name", args->name, "map name (default: the input's file name stem)");
   app.add_option("--origin", args->origin,
                  "origin text (default: the dump's leading # comment lines, else the format and file name)");

@@ -1,4 +1,5 @@
 // bootmap replay MAP [--profile P | --layout FILE] [--paging 4|5|ept|ept5] [--seed N] [--runs N] [--json]
+// bootmap replay MAP... --summary [--json]: one line per map and the totals (replay_summary.h).
 // Load, plan, size, build (timed), verify, report. Exit 0 verified, 1 violations, 2 bad input.
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "sim/map/format.h"
 #include "tools/bootmap/command.h"
 #include "tools/bootmap/replay_pipeline.h"
+#include "tools/bootmap/replay_summary.h"
 
 namespace bootmap::cli {
 namespace {
@@ -17,10 +19,11 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 struct Args {
-  std::string map_file, profile, layout_file, paging, seed = "0", loader;
+  std::vector<std::string> maps;
+  std::string profile, layout_file, paging, seed = "0", loader;
   int runs = 5;
   size_t max_listed = 20;
-  bool json = false;
+  bool json = false, summary = false;
 };
 
 ojson Leaves(const uint64_t* l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; }
@@ -100,6 +103,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
                 r.build_ns / 1e3, r.build_ns_runs.size(), r.verify_ns / 1e3, (unsigned long long)v.runs,
                 (unsigned long long)v.walks);
   o << line;
+  o << v.mem_types.text << "\n";
   for (const std::string& a : r.assumptions) o << "assumed: " << a << "\n";
   if (r.plan_vs_spec.empty()) o << "planner vs spec: the planner's requests are exactly the specification\n";
   for (const std::string& d : r.plan_vs_spec) o << "planner vs spec: " << d << "\n";
@@ -110,7 +114,7 @@ std::string Human(const std::string& file, const ReplayResult& r, uint64_t seed)
 
 void Setup(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<Args>();
-  app.add_option("map", a->map_file, "map file (maps/SCHEMA.md)")->required();
+  app.add_option("map", a->maps, "map file (maps/SCHEMA.md); several with --summary")->required();
   std::string profiles;
   for (std::string_view p : core::host::ProfileNames()) profiles += (profiles.empty() ? "" : ", ") + std::string(p);
   auto* profile = app.add_option("--profile", a->profile, "named layout: " + profiles);
@@ -121,6 +125,9 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_option("--max-listed", a->max_listed, "violations listed (all are counted)");
   app.add_option("--loader", a->loader, kLoaderHelp);
   app.add_flag("--json", a->json, "one JSON object (tools/bootmap/replay.schema.json)");
+  app.add_flag("--summary", a->summary,
+               "one line per map and the totals (verified, violations by code, gap, build time, maps/s); "
+               "exit 0 only when every map verifies; with --json: tools/bootmap/replay-summary.schema.json");
   app.callback([a, exit_code] {
     ReplayOptions o;
     o.profile = a->profile;
@@ -132,27 +139,41 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput("--seed: " + why);
       return;
     }
+    if (a->summary) {
+      std::optional<core::Paging> paging;
+      if (!ParsePaging(a->paging, &paging, &why)) {
+        *exit_code = BadInput(why);
+        return;
+      }
+      *exit_code = RunReplaySummary(a->maps, o, a->paging, a->loader, a->json);
+      return;
+    }
+    if (a->maps.size() != 1) {
+      *exit_code = BadInput("replay takes one map; several need --summary");
+      return;
+    }
+    const std::string& map_file = a->maps.front();
     map::MemoryMap m;
-    if (int rc = LoadReplayInput(a->map_file, a->paging, &m, &o, a->loader); rc != kExitOk) {
+    if (int rc = LoadReplayInput(map_file, a->paging, &m, &o, a->loader); rc != kExitOk) {
       *exit_code = rc;
       return;
     }
     Progress progress;
     ReplayResult r = Replay(m, o, &progress);
     if (r.bad_input) {
-      *exit_code = BadInput(a->map_file + ": " + r.error);
+      *exit_code = BadInput(map_file + ": " + r.error);
       return;
     }
     if (!r.report.error.empty()) {
-      *exit_code = BadInput(a->map_file + ": " + r.report.error);
+      *exit_code = BadInput(map_file + ": " + r.report.error);
       return;
     }
     if (a->json) {
-      std::cout << ToJson(a->map_file, r).dump(2) << "\n";
+      std::cout << ToJson(map_file, r).dump(2) << "\n";
     } else if (!r.built) {
-      std::cerr << "bootmap: " << a->map_file << ": the build failed: " << r.error << "\n";
+      std::cerr << "bootmap: " << map_file << ": the build failed: " << r.error << "\n";
     } else {
-      std::cout << Human(a->map_file, r, o.seed);
+      std::cout << Human(map_file, r, o.seed);
     }
     *exit_code = r.verified() ? kExitOk : kExitFound;
   });

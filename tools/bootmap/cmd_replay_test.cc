@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "tools/bootmap/run_for_test.h"
+#include "tools/bootmap/schema_for_test.h"
 
 namespace bootmap::cli {
 namespace {
@@ -13,47 +14,8 @@ namespace {
 using nlohmann::json;
 using testing::RunBootmap;
 
-// A JSON Schema subset (type, enum, required, properties, items, additionalProperties, minimum,
-// pattern, $ref to #/$defs) — enough to hold replay --json to tools/bootmap/replay.schema.json.
-void Validate(const json& schema, const json& root, const json& v, const std::string& at, std::vector<std::string>* errs) {
-  const json& s = schema.contains("$ref")
-                      ? root["$defs"][schema["$ref"].get<std::string>().substr(std::string("#/$defs/").size())]
-                      : schema;
-  if (s.contains("type")) {
-    const std::string t = s["type"];
-    const bool ok = (t == "object" && v.is_object()) || (t == "array" && v.is_array()) ||
-                    (t == "string" && v.is_string()) || (t == "boolean" && v.is_boolean()) ||
-                    (t == "integer" && v.is_number_integer()) || (t == "null" && v.is_null());
-    if (!ok) return errs->push_back(at + ": expected " + t + ", got " + v.dump());
-  }
-  if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
-    errs->push_back(at + ": " + v.dump() + " is not one of " + s["enum"].dump());
-  if (s.contains("minimum") && v.is_number_integer() && v.get<int64_t>() < s["minimum"].get<int64_t>())
-    errs->push_back(at + ": below minimum");
-  if (s.contains("pattern") && v.is_string() && !std::regex_match(v.get<std::string>(), std::regex(s["pattern"].get<std::string>())))
-    errs->push_back(at + ": " + v.dump() + " does not match " + s["pattern"].get<std::string>());
-  if (s.contains("required"))
-    for (const auto& k : s["required"])
-      if (!v.contains(k.get<std::string>())) errs->push_back(at + ": missing \"" + k.get<std::string>() + "\"");
-  if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (s.contains("properties") && s["properties"].contains(it.key()))
-        Validate(s["properties"][it.key()], root, it.value(), at + "/" + it.key(), errs);
-      else if (s.contains("additionalProperties") && s["additionalProperties"].is_object())
-        Validate(s["additionalProperties"], root, it.value(), at + "/" + it.key(), errs);
-    }
-  }
-  if (v.is_array() && s.contains("items"))
-    for (size_t i = 0; i < v.size(); ++i) Validate(s["items"], root, v[i], at + "/" + std::to_string(i), errs);
-}
-
 std::vector<std::string> SchemaErrors(const std::string& text) {
-  const json schema = json::parse(testing::Slurp(testing::Root() + "/tools/bootmap/replay.schema.json"));
-  const json v = json::parse(text, nullptr, false);
-  if (v.is_discarded()) return {"not JSON: " + text.substr(0, 200)};
-  std::vector<std::string> errs;
-  Validate(schema, schema, v, "", &errs);
-  return errs;
+  return testing::SchemaErrors(text, "tools/bootmap/replay.schema.json");
 }
 
 constexpr const char* kQemu = "maps/real/qemu-7.2-q35-epyc-4g-seabios-e820.json";

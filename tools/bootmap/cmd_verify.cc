@@ -87,6 +87,7 @@ int Run(const Args& a) {
       << r.minimal_leaves[0] << ", 2M " << r.minimal_leaves[1] << ", 1G " << r.minimal_leaves[2] << "); table pages "
       << r.table_pages << " (minimum " << r.minimal_table_pages << "); " << r.runs << " runs, " << r.walks
       << " spot walks\n";
+    o << r.mem_types.text << "\n";
     if (!assumed.empty()) o << "assumed: " << assumed << "\n";
     for (const std::string& x : r.assumptions) o << "assumed: " << x << "\n";
     o << VerdictText(r);

@@ -20,4 +20,8 @@ bool RegisterCommand(const char* name, const char* help, SetupFn setup);
 // Prints "bootmap: MESSAGE" to stderr and returns kExitBadInput.
 int BadInput(const std::string& message);
 
+// Writes `text` to stdout (output empty or "-") or to the file `output`, beside it first and
+// then renamed: never a half-written file. kExitOk, or the error printed and kExitBadInput.
+int WriteOutput(const std::string& output, const std::string& text);
+
 }  // namespace bootmap::cli

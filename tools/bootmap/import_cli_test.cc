@@ -168,4 +168,68 @@ TEST_F(ImportCli, SysfsDirectory) {
   EXPECT_EQ(Bootmap("import --format dmesg '" + memmap.string() + "'").code, 2);
 }
 
+// The summary table's row for `input`, its columns after the input joined by one space.
+std::string Row(const std::string& table, const std::string& input) {
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string first, w, rest;
+    words >> first;
+    if (first != input) continue;
+    while (words >> w) rest += (rest.empty() ? "" : " ") + w;
+    return rest;
+  }
+  return "(no row for " + input + ")";
+}
+
+// A directory of dumps and -o OUTDIR/: one map per input, the summary table, each failure listed
+// (the folder's README.md is not a dump), exit 1. Rows checked against the golden test's counts.
+TEST_F(ImportCli, BatchDirectory) {
+  const std::string out = (dir_ / "maps").string() + "/";
+  Outcome o = Bootmap("import sim/io/import/testdata -o '" + out + "'");
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_NE(o.out.find("13 inputs: 12 converted, 1 failed; "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("failed: sim/io/import/testdata/README.md:"), std::string::npos) << o.out;
+  EXPECT_EQ(Row(o.out, "sim/io/import/testdata/qemu-7.2-q35-epyc-4g-seabios-e820.txt"),
+            "10 0x10000000000 4.0 GiB 0 " + out + "qemu-7.2-q35-epyc-4g-seabios-e820.json");
+  EXPECT_EQ(Row(o.out, "sim/io/import/testdata/qemu-7.2-q35-epyc-4g-ovmf-efi.txt"),
+            "125 0x180000000 4.0 GiB 0 " + out + "qemu-7.2-q35-epyc-4g-ovmf-efi.json");
+  EXPECT_EQ(Row(o.out, "sim/io/import/testdata/README.md"), "- - - - FAILED");
+  bootmap::map::MemoryMap m;
+  ASSERT_TRUE(bootmap::io::LoadMapFile(out + "qemu-7.2-q35-epyc-4g-seabios-e820.json", &m).ok);
+  EXPECT_EQ(m.e820.size(), 10u);
+  EXPECT_EQ(m.name, "qemu-7.2-q35-epyc-4g-seabios-e820");
+  EXPECT_FALSE(fs::exists(out + "README.json"));
+  size_t written = 0;
+  for (const auto& e : fs::directory_iterator(out)) written += e.path().extension() == ".json";
+  EXPECT_EQ(written, 12u);
+}
+
+// Named files into a new directory: all good is exit 0; equal stems do not overwrite each other;
+// a broken one is listed with its FILE:LINE; --name cannot name many maps.
+TEST_F(ImportCli, BatchFiles) {
+  const std::string good = Write("a.txt", "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n");
+  fs::create_directories(dir_ / "sub");
+  const std::string same = (dir_ / "sub" / "a.txt").string();
+  std::ofstream(same) << "BIOS-e820: [mem 0x0000000000000000-0x00000000ffffffff] usable\n";
+  const std::string out = (dir_ / "new").string();
+  Outcome o = Bootmap("import '" + good + "' '" + same + "' -o '" + out + "'");
+  ASSERT_EQ(o.code, 0) << o.err << o.out;
+  EXPECT_NE(o.out.find("2 inputs: 2 converted, 0 failed"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(out + "/a.json"));
+  EXPECT_TRUE(fs::exists(out + "/a-2.json"));
+  EXPECT_EQ(Row(o.out, good), "1 0x80000000 2 GiB 0 " + out + "/a.json");
+  EXPECT_EQ(Row(o.out, same), "1 0x100000000 4 GiB 0 " + out + "/a-2.json");
+  const std::string bad = Write("bad.txt", "BIOS-e820: [mem 0x0-0xfff] usable\nBIOS-e820: [mem 0x1000-0x1fff] reservd\n");
+  o = Bootmap("import '" + good + "' '" + bad + "' -o '" + out + "2/'");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("failed: " + bad + ":2: expected an E820 type"), std::string::npos) << o.out;
+  EXPECT_FALSE(fs::exists(out + "2/bad.json"));
+  EXPECT_EQ(Bootmap("import --name x '" + good + "' '" + bad + "' -o '" + out + "3'").code, 2);
+  o = Bootmap("import '" + good + "' '" + bad + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "bootmap: several inputs need -o OUTDIR (one map file each)\n");
+  EXPECT_TRUE(o.out.empty());
+}
+
 }  // namespace

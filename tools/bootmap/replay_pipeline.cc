@@ -85,8 +85,8 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   return out;
 }
 
-int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* m,
-                      std::string* assumed, bool assume_default) {
+bool LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* m,
+                       std::string* assumed, bool assume_default, std::string* error) {
   std::optional<map::LoaderFootprint> given;
   if (loader == "none") assume_default = false;
   else if (!loader.empty()) {
@@ -95,17 +95,23 @@ int LoadMapWithLoader(const std::string& map_file, const std::string& loader, ma
     std::string why;
     if (colon == std::string::npos || !io::ParseU64Text(loader.substr(0, colon), false, &f.base, &why) ||
         !io::ParseU64Text(loader.substr(colon + 1), true, &f.size, &why))
-      return BadInput("--loader \"" + loader + "\": expected BASE:SIZE such as 0x100000:2MiB" +
-                      (why.empty() ? "" : " (" + why + ")"));
+      return *error = "--loader \"" + loader + "\": expected BASE:SIZE such as 0x100000:2MiB" +
+                      (why.empty() ? "" : " (" + why + ")"), false;
     given = f;
   }
   io::LoadResult loaded = io::LoadMapFile(map_file, m);
-  if (!loaded.ok) return BadInput(loaded.error);
+  if (!loaded.ok) return *error = loaded.error, false;
+  if (!given && !assume_default) return true;
+  std::string why;
+  *assumed = map::AddLoaderFootprint(m, given, &why);
+  if (!why.empty()) return *error = map_file + ": " + why, false;
+  return true;
+}
+
+int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* m,
+                      std::string* assumed, bool assume_default) {
   std::string error;
-  if (!given && !assume_default) return kExitOk;
-  *assumed = map::AddLoaderFootprint(m, given, &error);
-  if (!error.empty()) return BadInput(map_file + ": " + error);
-  return kExitOk;
+  return LoadMapWithLoader(map_file, loader, m, assumed, assume_default, &error) ? kExitOk : BadInput(error);
 }
 
 int LoadReplayInput(const std::string& map_file, const std::string& paging, map::MemoryMap* m, ReplayOptions* o,
@@ -161,6 +167,7 @@ void AddReportJson(const verify::Report& r, nlohmann::ordered_json* out) {
     if (r.assumed_by_code[c]) assumed[std::string(verify::CodeName(verify::Code(c)))] = r.assumed_by_code[c];
   j["assumed_by_code"] = assumed;
   j["assumptions"] = r.assumptions;
+  j["mem_types"] = ojson{{"source", r.mem_types.source}, {"text", r.mem_types.text}};
   j["table_pages"] = r.table_pages;
   j["minimal_table_pages"] = r.minimal_table_pages;
   j["table_bytes"] = r.table_pages * 4096;

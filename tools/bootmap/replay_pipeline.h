@@ -60,6 +60,9 @@ int LoadReplayInput(const std::string& map_file, const std::string& paging, map:
 // On bad input prints the error and returns kExitBadInput, else kExitOk.
 int LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* map,
                       std::string* assumed, bool assume_default = true);
+// The same, the error returned instead of printed.
+bool LoadMapWithLoader(const std::string& map_file, const std::string& loader, map::MemoryMap* map,
+                       std::string* assumed, bool assume_default, std::string* error);
 inline constexpr const char* kLoaderHelp =
     "loader footprint BASE:SIZE (code, data, stack), or none; default when the map names no code range: "
     "2 MiB of usable RAM at or above 1 MiB";

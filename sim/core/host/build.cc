@@ -131,7 +131,8 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
     vars.push_back({base, base + size, v.type});
   }
   std::vector<uint64_t> cuts = {0, top};
-  const bool fixed = !mtrr.fixed.empty();
+  // Unknown fixed ranges (map::Mtrrs::fixed_known) are WB by assumption below 1 MiB, as the verifier has it.
+  const bool fixed = !mtrr.fixed.empty() || !mtrr.fixed_known;
   if (fixed) cuts.push_back(1 << 20);
   for (const map::MtrrRange& f : mtrr.fixed) cuts.insert(cuts.end(), {f.base, f.base + f.size});
   for (const Var& v : vars) cuts.insert(cuts.end(), {v.base, v.end});
@@ -148,6 +149,7 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
   };
   auto type_at = [&](uint64_t a) -> At {
     if (fixed && a < (1u << 20)) {
+      if (!mtrr.fixed_known) return {MemType::kWB, false};
       for (const map::MtrrRange& f : mtrr.fixed)
         if (a >= f.base && a - f.base < f.size) return {f.type, false};
       return {mtrr.default_type, false};

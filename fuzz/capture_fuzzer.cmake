@@ -1,0 +1,1 @@
+bootmap_fuzzer(capture_fuzzer LIBS bootmap_capture bootmap_import bootmap_io bootmap_map)
