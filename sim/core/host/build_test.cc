@@ -399,7 +399,7 @@ TEST(HostBuild, FiveLevel) {
   r = BuildWith(m, o, &mem);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.windows[1].place.va_lo, 0xff11000000000000ull + kMiB);
-  EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff80000000ull);
+  EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff81000000ull);  // __START_KERNEL
 }
 
 // EPT leaf sizes follow the map's EPT capabilities (IA32_VMX_EPT_VPID_CAP bits 17, 16, 7),
