@@ -223,13 +223,15 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
         << Hex(page, 12) << ") covers more than one MTRR type\n";
   }
   out << "anomalies: " << AnomalyCount(l) << "\n";
+  uint64_t listed = 0;
   for (const emu::Anomaly& a : l.summary.anomalies) {
     if (l.followed && a.kind == emu::AnomalyKind::kSharedTable) continue;
+    ++listed;
     out << "  " << AnomalyName(a.kind) << ": " << LevelName(a.level) << " @" << Hex(a.entry_pa, 12) << " = "
         << Hex(a.entry, 16) << " for " << Hex(a.va, 16)
         << (a.kind == emu::AnomalyKind::kReservedBits ? " bits " : " table ") << Hex(a.detail) << "\n";
   }
-  if (l.summary.anomaly_count > l.summary.anomalies.size()) out << "  ... " << l.summary.anomaly_count - l.summary.anomalies.size() << " more\n";
+  if (AnomalyCount(l) > listed) out << "  ... " << AnomalyCount(l) - listed << " more\n";
 }
 
 nlohmann::json ToJson(const Listing& l) {

@@ -178,8 +178,11 @@ int Run(const Args& a) {
       << (plan.profile.empty() ? "(custom layout)" : plan.profile) << "\n";
     o << "leaves: 4K " << r.leaves[0] << ", 2M " << r.leaves[1] << ", 1G " << r.leaves[2] << " (minimum 4K "
       << r.minimal_leaves[0] << ", 2M " << r.minimal_leaves[1] << ", 1G " << r.minimal_leaves[2] << "); table pages "
-      << r.table_pages << " (minimum " << r.minimal_table_pages << "); " << r.runs << " runs, " << r.walks
-      << " spot walks\n";
+      << r.table_pages;
+    // A restricted check counts the whole tree's tables but the minimum of its ranges only.
+    if (r.scope) o << " (the whole tree)";
+    else o << " (minimum " << r.minimal_table_pages << ")";
+    o << "; " << r.runs << " runs, " << r.walks << " spot walks\n";
     if (!assumed.empty()) o << "assumed: " << assumed << "\n";
     if (!cpu_source.empty()) o << "cpu: " << cpu_source << "\n";
     for (const std::string& x : r.assumptions) o << "assumed: " << x << "\n";
