@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "sim/emu/mem_types.h"
 #include "sim/map/format.h"
 
 namespace bootmap::emu {
@@ -16,6 +17,13 @@ constexpr size_t kEhdrSize = 64;
 constexpr size_t kPhdrSize = 56;
 constexpr uint16_t kEtCore = 4;
 constexpr uint32_t kPtLoad = 1;
+constexpr uint32_t kPtNote = 4;
+// QEMUCPUState (target/i386/arch_dump.c): version, size, 18 registers, 10 segments of 24
+// bytes, then cr[0..4] at byte 392.
+constexpr uint64_t kQemuCrOffset = 8 + 18 * 8 + 10 * 24;
+constexpr uint64_t kQemuStateMin = kQemuCrOffset + 5 * 8;
+constexpr uint32_t kBootmapNoteType = 1;
+constexpr uint64_t kBootmapDescSize = 5 * 8;  // cr0, cr3, cr4, efer, pat
 constexpr uint16_t kPnXnum = 0xffff;
 
 template <class T>
@@ -34,8 +42,41 @@ bool ReadAt(std::ifstream& in, uint64_t offset, uint8_t* out, uint64_t size) {
   return static_cast<uint64_t>(in.gcount()) == size;
 }
 
+// The notes of one PT_NOTE segment (gABI "Note Section": namesz, descsz, type, name and
+// descriptor each padded to 4 bytes); the first QEMU or BOOTMAP CPU note goes to *note.
+bool ParseNotes(const std::string& file, const std::vector<uint8_t>& b, uint64_t segment,
+                std::optional<CoreCpuNote>* note, std::string* error) {
+  uint64_t at = 0;
+  auto bad = [&](const std::string& what) {
+    *error = file + ": PT_NOTE segment " + std::to_string(segment) + ": note at offset " + Hex(at) + " " + what;
+    return false;
+  };
+  while (at < b.size()) {
+    if (b.size() - at < 12) return bad("is truncated (no room for its header)");
+    const uint64_t namesz = Le<uint32_t>(&b[at]), descsz = Le<uint32_t>(&b[at + 4]);
+    const uint32_t type = Le<uint32_t>(&b[at + 8]);
+    const uint64_t name_at = at + 12, desc_at = name_at + ((namesz + 3) & ~uint64_t{3});
+    const uint64_t end = desc_at + ((descsz + 3) & ~uint64_t{3});
+    if (end > b.size()) return bad("extends past its segment (truncated)");
+    const std::string name(reinterpret_cast<const char*>(&b[name_at]), namesz && b[name_at + namesz - 1] == 0 ? namesz - 1 : namesz);
+    const uint8_t* d = &b[desc_at];
+    if (!*note && name == "QEMU" && type == 0) {
+      if (descsz < kQemuStateMin) return bad("(QEMU CPU state) has " + std::to_string(descsz) + " bytes, fewer than its control registers need");
+      CoreCpuNote n{file, "QEMU", Le<uint64_t>(d + kQemuCrOffset), Le<uint64_t>(d + kQemuCrOffset + 24),
+                    Le<uint64_t>(d + kQemuCrOffset + 32), std::nullopt, std::nullopt};
+      *note = n;
+    } else if (!*note && name == "BOOTMAP" && type == kBootmapNoteType) {
+      if (descsz < kBootmapDescSize) return bad("(BOOTMAP CPU state) has " + std::to_string(descsz) + " bytes, expected 40");
+      *note = CoreCpuNote{file, "BOOTMAP", Le<uint64_t>(d), Le<uint64_t>(d + 8), Le<uint64_t>(d + 16), Le<uint64_t>(d + 24),
+                          Le<uint64_t>(d + 32)};
+    }
+    at = end;
+  }
+  return true;
+}
+
 bool ParseElfCore(const std::string& file, std::ifstream& in, uint64_t file_size, std::vector<ImageSegment>* out,
-                  std::string* error) {
+                  std::optional<CoreCpuNote>* note, std::string* error) {
   uint8_t eh[kEhdrSize];
   if (file_size < kEhdrSize || !ReadAt(in, 0, eh, kEhdrSize)) {
     *error = file + ": truncated ELF header";
@@ -76,6 +117,20 @@ bool ParseElfCore(const std::string& file, std::ifstream& in, uint64_t file_size
   }
   for (uint64_t i = 0; i < phnum; ++i) {
     const uint8_t* p = ph.data() + i * kPhdrSize;
+    if (Le<uint32_t>(p) == kPtNote) {
+      const uint64_t off = Le<uint64_t>(p + 8), size = Le<uint64_t>(p + 32);
+      if (off > file_size || file_size - off < size || size > (uint64_t{1} << 24)) {
+        *error = file + ": PT_NOTE segment " + std::to_string(i) + " needs bytes up to " + Hex(off + size) +
+                 " but the file has " + Hex(file_size) + " (truncated)";
+        return false;
+      }
+      std::vector<uint8_t> notes(size);
+      if ((size != 0 && !ReadAt(in, off, notes.data(), size)) || !ParseNotes(file, notes, i, note, error)) {
+        if (error->empty()) *error = file + ": cannot read PT_NOTE segment " + std::to_string(i);
+        return false;
+      }
+      continue;
+    }
     if (Le<uint32_t>(p) != kPtLoad) continue;
     ImageSegment s;
     s.file = file;
@@ -94,7 +149,8 @@ bool ParseElfCore(const std::string& file, std::ifstream& in, uint64_t file_size
   return true;
 }
 
-bool ParseSpec(const std::string& spec, std::vector<ImageSegment>* out, std::string* error) {
+bool ParseSpec(const std::string& spec, std::vector<ImageSegment>* out, std::vector<CoreCpuNote>* notes,
+               std::string* error) {
   size_t at = spec.rfind('@');
   std::string file = at == std::string::npos ? spec : spec.substr(0, at);
   std::ifstream in(file, std::ios::binary);
@@ -111,7 +167,10 @@ bool ParseSpec(const std::string& spec, std::vector<ImageSegment>* out, std::str
       *error = file + ": not an ELF core; give a raw image's physical address as FILE@ADDR";
       return false;
     }
-    return ParseElfCore(file, in, size, out, error);
+    std::optional<CoreCpuNote> note;
+    if (!ParseElfCore(file, in, size, out, &note, error)) return false;
+    if (note) notes->push_back(*note);
+    return true;
   }
   ImageSegment s;
   s.file = file;
@@ -140,11 +199,25 @@ bool ParseAddress(const std::string& text, uint64_t* value) {
   return true;
 }
 
+std::string EncodeBootmapNote(const CoreCpuNote& note) {
+  std::string out;
+  auto put = [&out](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  };
+  put(8, 4);  // namesz: "BOOTMAP" and its NUL
+  put(kBootmapDescSize, 4);
+  put(kBootmapNoteType, 4);
+  out.append("BOOTMAP\0", 8);
+  for (uint64_t v : {note.cr0, note.cr3, note.cr4, note.efer.value_or(0), note.pat.value_or(kPowerOnPat)}) put(v, 8);
+  return out;
+}
+
 bool LoadImages(const std::vector<std::string>& specs, PhysMem* mem, std::string* error,
-                std::vector<ImageSegment>* segments) {
+                std::vector<ImageSegment>* segments, std::vector<CoreCpuNote>* notes) {
   std::vector<ImageSegment> all;
+  std::vector<CoreCpuNote> found;
   for (const std::string& spec : specs) {
-    if (!ParseSpec(spec, &all, error)) return false;
+    if (!ParseSpec(spec, &all, &found, error)) return false;
   }
   for (const ImageSegment& s : all) {
     uint64_t last = s.pa + (s.mem_size - 1);
@@ -190,6 +263,7 @@ bool LoadImages(const std::vector<std::string>& specs, PhysMem* mem, std::string
     }
   }
   if (segments != nullptr) *segments = std::move(all);
+  if (notes != nullptr) *notes = std::move(found);
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace bootmap::emu {
@@ -100,9 +101,10 @@ TEST(Images, BadSpecs) {
   }
 }
 
-// PT_LOAD segments of an ELF core go to their p_paddr; p_memsz beyond p_filesz reads as zero; notes are skipped.
+// PT_LOAD segments of an ELF core go to their p_paddr; p_memsz beyond p_filesz reads as zero;
+// a note that is no CPU note (here an empty one) is skipped.
 TEST(Images, ElfCore) {
-  std::string f = WriteFile("core", ElfCore({{4 /*PT_NOTE*/, 0, 16, 16, 0xEE},
+  std::string f = WriteFile("core", ElfCore({{4 /*PT_NOTE*/, 0, 12, 12, 0},
                                              {1, 0x0, 0x2000, 0x4000, 0x11},
                                              {1, 0x100000, 0x1000, 0x1000, 0x22}}));
   PhysMem mem(40);
@@ -164,6 +166,81 @@ TEST(Images, ParseAddress) {
   EXPECT_FALSE(ParseAddress("0x1000k", &v));
   EXPECT_FALSE(ParseAddress("", &v));
   EXPECT_FALSE(ParseAddress("0x1ffffffffffffffff", &v));
+}
+
+// A PT_NOTE segment (first) holding `note`, then one PT_LOAD page.
+std::vector<uint8_t> CoreWithNote(const std::vector<uint8_t>& note) {
+  std::vector<uint8_t> b = ElfCore({{4, 0, note.size(), 0, 0}, {1, 0x1000, 0x1000, 0x1000, 0xab}});
+  std::memcpy(b.data() + 64 + 2 * 56, note.data(), note.size());
+  return b;
+}
+
+// A note record: namesz, descsz, type, the name and the descriptor each padded to 4 bytes.
+std::vector<uint8_t> Note(const std::string& name, uint32_t type, const std::vector<uint8_t>& desc) {
+  std::vector<uint8_t> n;
+  Put<uint32_t>(n, 0, static_cast<uint32_t>(name.size() + 1));
+  Put<uint32_t>(n, 4, static_cast<uint32_t>(desc.size()));
+  Put<uint32_t>(n, 8, type);
+  n.insert(n.end(), name.begin(), name.end());
+  n.resize((n.size() + 1 + 3) & ~size_t{3}, 0);
+  n.insert(n.end(), desc.begin(), desc.end());
+  n.resize((n.size() + 3) & ~size_t{3}, 0);
+  return n;
+}
+
+// QEMU's QEMUCPUState note (target/i386/arch_dump.c): cr[0], cr[3], cr[4] at bytes 392, 416, 424;
+// an unrelated note before it is skipped; it carries neither EFER nor PAT.
+TEST(Image, QemuCpuNote) {
+  std::vector<uint8_t> state(440, 0);
+  Put<uint64_t>(state, 392, 0x80050033);
+  Put<uint64_t>(state, 400, 0xdead);  // cr[1]
+  Put<uint64_t>(state, 408, 0xbeef);  // cr[2]
+  Put<uint64_t>(state, 416, 0x2a10000);
+  Put<uint64_t>(state, 424, 0x3506f0);
+  std::vector<uint8_t> notes = Note("CORE", 1, std::vector<uint8_t>(336, 7));  // NT_PRSTATUS
+  const std::vector<uint8_t> qemu = Note("QEMU", 0, state);
+  notes.insert(notes.end(), qemu.begin(), qemu.end());
+  const std::string path = WriteFile("qemu-note.elf", CoreWithNote(notes));
+  PhysMem mem(46);
+  std::string error;
+  std::vector<CoreCpuNote> found;
+  ASSERT_TRUE(LoadImages({path}, &mem, &error, nullptr, &found)) << error;
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].source, "QEMU");
+  EXPECT_EQ(found[0].cr0, 0x80050033u);
+  EXPECT_EQ(found[0].cr3, 0x2a10000u);
+  EXPECT_EQ(found[0].cr4, 0x3506f0u);
+  EXPECT_FALSE(found[0].efer.has_value());
+  EXPECT_FALSE(found[0].pat.has_value());
+  EXPECT_EQ(mem.Read64(0x1000), 0xababababababababull);
+}
+
+// bootmap's own note round-trips; broken notes are bad input naming the file and the note.
+TEST(Image, BootmapNoteAndBrokenNotes) {
+  CoreCpuNote in{"", "BOOTMAP", 0x80010001, 0x300000, 0xa0, 0xd00, 0x0407050600070106};
+  const std::string enc = EncodeBootmapNote(in);
+  const std::string path = WriteFile("bootmap-note.elf", CoreWithNote(std::vector<uint8_t>(enc.begin(), enc.end())));
+  PhysMem mem(46);
+  std::string error;
+  std::vector<CoreCpuNote> found;
+  ASSERT_TRUE(LoadImages({path}, &mem, &error, nullptr, &found)) << error;
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].cr3, 0x300000u);
+  EXPECT_EQ(found[0].efer, 0xd00u);
+  EXPECT_EQ(found[0].pat, 0x0407050600070106u);
+  std::vector<uint8_t> past = Note("QEMU", 0, std::vector<uint8_t>(440, 0));
+  past.resize(past.size() - 40);  // descsz says 440, the segment ends 40 bytes short
+  std::vector<uint8_t> small = Note("QEMU", 0, std::vector<uint8_t>(100, 0));
+  for (const auto& [name, bytes, message] :
+       {std::tuple{"past.elf", past, "extends past its segment (truncated)"},
+        std::tuple{"small.elf", small, "fewer than its control registers need"},
+        std::tuple{"header.elf", std::vector<uint8_t>(8, 0), "no room for its header"}}) {
+    const std::string bad = WriteFile(name, CoreWithNote(bytes));
+    PhysMem m(46);
+    EXPECT_FALSE(LoadImages({bad}, &m, &error, nullptr, &found)) << name;
+    EXPECT_NE(error.find(bad + ": PT_NOTE segment 0"), std::string::npos) << error;
+    EXPECT_NE(error.find(message), std::string::npos) << error;
+  }
 }
 
 }  // namespace

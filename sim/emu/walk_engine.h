@@ -69,7 +69,7 @@ class WalkEngine {
   void Run(uint64_t root) {
     visited_.Insert(root);
     stack_[fmt_.levels] = root;
-    Table(root, fmt_.levels, 0, fmt_.RootAttrs());
+    Table(root, fmt_.levels, 0, fmt_.RootAttrs(), true);
   }
 
  private:
@@ -116,11 +116,12 @@ class WalkEngine {
     end_pa_ += size;
   }
 
-  bool Table(uint64_t table, int level, uint64_t va_base, uint64_t attrs) {
+  // first: the frame's first visit (tables[] counts frames, not visits of shared ones).
+  bool Table(uint64_t table, int level, uint64_t va_base, uint64_t attrs, bool first) {
     if (++tables_total_ > limits_.max_tables) {
       return Fail("table budget exceeded: more than " + std::to_string(limits_.max_tables) + " tables");
     }
-    ++out_->summary.tables[level];
+    if (first) ++out_->summary.tables[level];
     const uint8_t* frame = mem_.FrameForRead(table);
     if (frame == nullptr) return true;  // never written: all entries zero (not present)
     const int shift = kShift0 + 9 * (level - 1);
@@ -162,7 +163,8 @@ class WalkEngine {
       uint64_t child = fmt_.Child(e);
       bool on_stack = false;
       for (int l = level; l <= fmt_.levels; ++l) on_stack |= stack_[l] == child;
-      if (!visited_.Insert(child)) {
+      const bool first = visited_.Insert(child);
+      if (!first) {
         if (on_stack) {
           ++out_->summary.self_references;
           Note(AnomalyKind::kSelfReference, level, va, entry_pa, e, child);
@@ -173,7 +175,7 @@ class WalkEngine {
         if (!limits_.follow_shared) continue;
       }
       stack_[level - 1] = child;
-      if (!Table(child, level - 1, va, fmt_.Inherit(attrs, e))) return false;
+      if (!Table(child, level - 1, va, fmt_.Inherit(attrs, e), first)) return false;
       stack_[level - 1] = kNone;
     }
     return true;

@@ -26,7 +26,7 @@ constexpr Entry kEntries[kCodeCount] = {
     {"table-overlaps-framebuffer", "a table frame overlaps the framebuffer"},
     {"table-overlaps-transition", "a table frame overlaps a range live across the switch"},
     {"table-on-firmware-memory", "a table frame built before ExitBootServices lies in memory firmware still uses"},
-    {"table-shared", "a table frame is reached twice"},
+    {"table-shared", "a table entry references its own table or an ancestor"},
     {"table-unreported", "a table frame is missing from the output memory map"},
     {"slot-collision", "two windows with different offsets share a top-level slot"},
     {"non-canonical", "a window lies outside the canonical address space"},

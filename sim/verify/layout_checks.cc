@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "sim/emu/bits.h"
 #include "sim/verify/verifier.h"
 
 namespace bootmap::verify::internal {
@@ -42,7 +43,9 @@ void Verifier::CheckSlots() {
     for (size_t b = a + 1; b < owners.size() && owners[b].slot == owners[a].slot; ++b) {
       if (owners[b].window == owners[a].window || owners[b].off == owners[a].off) continue;
       if (!reported.insert({owners[a].slot, owners[a].window, owners[b].window}).second) continue;
-      Finding f{Code::kSlotCollision, owners[a].slot << shift, 0, 0};
+      // The slot's first canonical address (IA-32e: bits above the top level sign-extended).
+      const uint64_t slot_va = ept_ ? owners[a].slot << shift : emu::bits::SignExtend(owners[a].slot << shift, shift + 8);
+      Finding f{Code::kSlotCollision, slot_va, 0, 0};
       f.text = std::string(Levels(in_.format) == 5 ? "PML5" : "PML4") + " slot " + std::to_string(owners[a].slot) +
                " holds " + WindowName(owners[a].window) + " (va - pa = " + Hex(-owners[a].off) + ") and " +
                WindowName(owners[b].window) + " (va - pa = " + Hex(-owners[b].off) + ")";

@@ -71,6 +71,13 @@ std::string Message(const Input& in, const Finding& f, const std::vector<PhysSeg
   }
 }
 
+// Verdicts about the whole layout or the oracle, with no address of their own.
+bool NoPlace(Code c) {
+  return c == Code::kRamUnmapped || c == Code::kWindowLeftOut || c == Code::kBadPlacement ||
+         c == Code::kLeavesNotMinimal || c == Code::kTablesNotMinimal || c == Code::kBelowMinimum ||
+         c == Code::kEnumerationFailed;
+}
+
 }  // namespace
 
 // With no MTRRs in the map, whether a hole or MMIO range mapped WB is really cached depends
@@ -119,8 +126,9 @@ void Verifier::Format(Report* r) {
         f.code == Code::kTableOnFirmwareMemory || f.code == Code::kTableUnreported)
       r->by_code[static_cast<int>(f.code)] += f.size / k4K - 1;
     if (r->violations.size() < opt_.max_listed) {
-      const bool table = f.code >= Code::kTableOutsideRam && f.code <= Code::kTableUnreported;
-      r->violations.push_back({f.code, table ? 0 : f.va, f.pa, Message(in_, f, segs_, window), f.size});
+      const bool table = f.code >= Code::kTableOutsideRam && f.code <= Code::kTableUnreported && f.code != Code::kTableShared;
+      const bool has_va = !table && !NoPlace(f.code);
+      r->violations.push_back({f.code, has_va ? f.va : 0, f.pa, Message(in_, f, segs_, window), f.size, has_va});
     }
   }
   for (int c = 0; c < kCodeCount; ++c) {

@@ -4,6 +4,7 @@
 //   phys_segments.cc  the physical address space cut by region kind, framebuffer and MTRR type
 //   table_checks.cc   table frames: where they lie, whether they are reported
 //   layout_checks.cc  top-level slots, transition ranges, blanket identity maps
+//   scope.cc          a restricted check: the chosen va spans, the rest tallied
 //   minimum.cc        the proven minimum of leaves and tables
 //   messages.cc       a message per finding; the report's counts
 #pragma once
@@ -85,6 +86,12 @@ class Verifier {
   std::vector<uint64_t> SpotWalkAddresses() const;
   void SpotWalks();
   void SpotWalk(uint64_t va);
+  // scope.cc
+  bool ScopeIntervals(std::vector<Interval>* out);
+  bool ApplyScope();
+  void TallyOtherWindows(std::vector<std::vector<Interval>>& outside_by_window,
+                         const std::vector<Interval>& mapped_outside, ScopeReport* s);
+  bool InScope(uint64_t va) const;
   // phys_segments.cc
   void CutPhysicalSpace();
   // table_checks.cc
@@ -133,6 +140,7 @@ class Verifier {
   std::vector<uint64_t> mtrr_changes_;  // the MTRR-type subset (the builder's splitting points)
   std::vector<Interval> fidelity_;      // va ranges already reported against the expectation
   std::vector<Interval> faulting_;      // va ranges behind entries with reserved bits
+  std::vector<Interval> scope_;         // a restricted check's va spans (empty: everything)
 };
 
 }  // namespace bootmap::verify::internal

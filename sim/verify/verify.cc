@@ -125,7 +125,9 @@ bool Verifier::Flatten(std::vector<Piece> all) {
 
 bool Verifier::EnumerateTables() {
   emu::EnumerateOptions budgets = opt_.budgets;
-  budgets.follow_shared = false;
+  // A shared table maps its leaves at every address that references it, as the MMU does: the
+  // aliases are checked against the expectation like any other mapping.
+  budgets.follow_shared = true;
   bool ok;
   std::string error;
   if (ept_) {
@@ -135,7 +137,7 @@ bool Verifier::EnumerateTables() {
     report_.leaves = e.leaves;
     runs_.reserve(e.runs.size());
     for (const emu::EptRun& r : e.runs) runs_.push_back({r.gpa, r.size, r.hpa, r.page_size, r.w, false, r.x, r.mem_type});
-    NoteAnomalies(e.anomalies, e.reserved_entries, e.shared_tables + e.self_references);
+    NoteAnomalies(e.anomalies, e.reserved_entries, e.self_references);
   } else {
     emu::EnumerateResult e = emu::Enumerate(*in_.mem, in_.cpu, budgets);
     ok = e.ok;
@@ -144,7 +146,7 @@ bool Verifier::EnumerateTables() {
     runs_.reserve(e.runs.size());
     for (const emu::Run& r : e.runs)
       runs_.push_back({r.va, r.size, r.pa, r.page_size, r.writable, r.user, !r.nx, r.pat_type, r.global, r.pkey});
-    NoteAnomalies(e.anomalies, e.reserved_entries, e.shared_tables + e.self_references);
+    NoteAnomalies(e.anomalies, e.reserved_entries, e.self_references);
   }
   report_.runs = runs_.size();
   for (const Leaf& r : runs_) report_.mapped_bytes += r.size;
@@ -156,11 +158,12 @@ bool Verifier::EnumerateTables() {
   return ok;
 }
 
-// Entries with reserved bits and tables reached twice, as the enumeration lists them; the
-// rest it only counted.
+// Entries with reserved bits and self-references, as the enumeration lists them; the rest it
+// only counted. A shared subtable is no finding of its own: its aliases are mappings.
 void Verifier::NoteAnomalies(const std::vector<emu::Anomaly>& anomalies, uint64_t reserved, uint64_t shared) {
   uint64_t listed_reserved = 0, listed_shared = 0;
   for (const emu::Anomaly& a : anomalies) {
+    if (a.kind == emu::AnomalyKind::kSharedTable) continue;
     Finding f{a.kind == emu::AnomalyKind::kReservedBits ? Code::kReservedBits : Code::kTableShared, a.va, 0,
               a.entry_pa};
     f.level = a.level;
@@ -174,8 +177,7 @@ void Verifier::NoteAnomalies(const std::vector<emu::Anomaly>& anomalies, uint64_
       ++listed_shared;
       f.pa = a.detail;
       f.text = "table at pa " + Hex(a.detail) + " is referenced again by the level-" + std::to_string(a.level) +
-               " entry at pa " + Hex(a.entry_pa) + " (va " + Hex(a.va) + ")" +
-               (a.kind == emu::AnomalyKind::kSelfReference ? ", a self-reference" : ", a shared subtable");
+               " entry at pa " + Hex(a.entry_pa) + " (va " + Hex(a.va) + "), a self-reference";
     }
     findings_.Add(std::move(f));
   }
@@ -350,6 +352,7 @@ void Verifier::SpotWalks() {
   fidelity_ = Union(std::move(fidelity_), {});
   const int vbits = Levels(in_.format) == 5 ? 57 : 48;
   for (uint64_t va : vas) {
+    if (!InScope(va)) continue;
     if (!ept_ && !emu::IsCanonical(va, vbits == 57)) continue;
     if (ept_ && (va >> vbits) != 0) continue;
     ++report_.walks;
@@ -410,6 +413,7 @@ Report Verifier::Run() {
   CutPhysicalSpace();
   // An incomplete enumeration says nothing about translations: only tables and layout are checked.
   const bool complete = EnumerateTables();
+  if (!ApplyScope()) return std::move(report_);
   std::sort(faulting_.begin(), faulting_.end(), [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
   faulting_ = Union(std::move(faulting_), {});
   if (complete) {
@@ -419,8 +423,10 @@ Report Verifier::Run() {
   CheckTables();
   CheckSlots();
   if (complete) {
-    CheckTransition();
-    CheckBootSafety();
+    if (!report_.scope) {  // whole-layout rules (ScopeReport::not_checked)
+      CheckTransition();
+      CheckBootSafety();
+    }
     CheckOptimality();
     SpotWalks();
   }

@@ -23,6 +23,10 @@ struct OutputRegion {
   bool page_tables = false;  // marked as holding page tables
 };
 
+struct VaRange {
+  uint64_t va = 0, size = 0;
+};
+
 struct Input {
   Format format = Format::kIa32e4;
   emu::PhysMem* mem = nullptr;  // walks do not write (no A/D updates)
@@ -50,6 +54,10 @@ struct Options {
   std::vector<uint64_t> extra_walks;     // addresses walked in addition
   uint64_t blanket_identity_bytes = k1G;  // unneeded identity mapping reported from this size
   emu::EnumerateOptions budgets;
+  // A restricted check (bootmap verify --window/--va-range): only the va spans of these
+  // windows and these va ranges are checked; mappings elsewhere go to Report::scope.
+  std::vector<std::string> scope_windows;
+  std::vector<VaRange> scope_ranges;
 };
 
 struct Violation {
@@ -57,6 +65,21 @@ struct Violation {
   uint64_t va = 0, pa = 0;
   std::string message;
   uint64_t size = 0;  // bytes from va (table codes: from pa); 0 for a point or no range
+  bool has_va = true;  // false: a table frame or a whole-layout verdict (va is 0, not an address)
+};
+
+// What a restricted check left out: the other windows' mappings and the unexpected ones.
+struct ScopeReport {
+  std::vector<VaRange> checked;  // the va ranges checked, ascending and disjoint
+  struct Other {
+    std::string window;
+    uint64_t expected_bytes = 0, mapped_bytes = 0;  // outside the scope; mapped: any translation
+  };
+  std::vector<Other> other_windows;
+  uint64_t unexpected_bytes = 0, unexpected_ranges = 0;  // mapped outside the scope and every window
+  std::vector<VaRange> unexpected;        // the first Options::max_listed of them
+  std::vector<uint64_t> unexpected_pa;    // their first pa
+  std::vector<std::string> not_checked;   // whole-layout rules a restricted check skips
 };
 
 // Where the memory types the verdicts use come from: "mtrr" (the map's MTRRs, captured or
@@ -87,6 +110,7 @@ struct Report {
   uint64_t runs = 0, walks = 0;
   uint64_t expected_bytes = 0, mapped_bytes = 0;
   std::vector<uint64_t> table_frames;  // reached from the root, ascending
+  std::optional<ScopeReport> scope;    // set by a restricted check
   uint64_t leaf_total() const { return leaves[0] + leaves[1] + leaves[2]; }
   uint64_t minimal_total() const { return minimal_leaves[0] + minimal_leaves[1] + minimal_leaves[2]; }
 };

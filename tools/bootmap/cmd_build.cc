@@ -123,7 +123,7 @@ void Setup(CLI::App& app, int* exit_code) {
     const std::string report =
         (assumed.empty() ? "" : "assumed: " + assumed + "\n") + Report(r, opts->map_file, o.seed);
     if (!opts->image.empty()) {
-      const std::string bytes = core::host::EncodeTablesCore(r.table_frames, mem);
+      const std::string bytes = core::host::EncodeTablesCore(r.table_frames, mem, core::host::CpuStateOf(r));
       std::ofstream out(opts->image, std::ios::binary | std::ios::trunc);
       out.write(bytes.data(), std::streamsize(bytes.size()));
       out.close();

@@ -1,5 +1,7 @@
 // bootmap dump: a ptdump-style listing of every mapping in page tables (or EPT) loaded from
-// images: coalesced runs, totals per page size and memory type, table counts, anomalies.
+// images: coalesced runs, totals per page size (per window with a map and layout) and memory
+// type, table counts, anomalies. A shared table is walked at every entry that references it,
+// as the MMU does, and its frame counted once.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -7,11 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/core/host/build.h"
 #include "sim/emu/enumerate.h"
 #include "sim/emu/ept.h"
 #include "sim/emu/ia32e_entry.h"
 #include "sim/emu/mem_types.h"
+#include "sim/io/json_util.h"
 #include "sim/io/map_json.h"
+#include "sim/map/loader.h"
 #include "sim/map/memory_map.h"
 #include "sim/map/normalize.h"
 #include "tools/bootmap/command.h"
@@ -23,9 +28,16 @@ namespace {
 struct DumpOptions {
   EmuArgs emu;
   std::string ept;
-  std::string map_file;
+  std::string map_file, profile, layout_file, seed = "0";
   uint64_t max_leaves = uint64_t{1} << 30;
-  bool follow_shared = false;
+  bool no_follow_shared = false, follow_shared_flag = false;
+};
+
+// Leaves and bytes per page size inside one window's va extent (or outside every window).
+struct WindowTotals {
+  std::string name;
+  uint64_t va = 0, size = 0;
+  std::array<uint64_t, 3> leaves{}, bytes{};
 };
 
 // One listing row, the same for IA-32e and EPT runs.
@@ -43,6 +55,11 @@ struct Listing {
   std::map<std::string, std::array<uint64_t, 3>> by_region;
   std::vector<const Row*> mtrr_spans;
   std::vector<uint64_t> mtrr_span_pages;
+  // With --map: the layout's windows (profile, --layout or the map's own) and what lies outside.
+  std::string layout_name, assumed;  // assumed: the loader footprint the plan assumed, if any
+  std::vector<WindowTotals> windows;
+  std::array<uint64_t, 3> outside_bytes{};
+  bool followed = true;  // shared tables walked at every reference
 };
 
 int SizeIndex(uint64_t page_size) { return page_size >= (uint64_t{1} << 30) ? 2 : page_size >= (2u << 20) ? 1 : 0; }
@@ -71,6 +88,36 @@ void AddRegionTotals(const map::NormalizedMap& nm, Listing* l) {
       pa += chunk;
       left -= chunk;
     }
+  }
+}
+
+// Pages of a row (aligned to its page size) with a byte in [lo, hi).
+uint64_t PagesIn(const Row& r, uint64_t lo, uint64_t hi) {
+  const uint64_t a = std::max(r.va, lo), b = std::min(r.va + r.size, hi);  // b: no wrap, rows end below 2^64
+  if (b <= a) return 0;
+  return (b - 1 - r.va) / r.page_size - (a - r.va) / r.page_size + 1;
+}
+
+// Totals per window of the layout's plan (va extents; windows do not overlap in va).
+void AddWindowTotals(const core::host::BuildResult& plan, Listing* l) {
+  l->layout_name = plan.profile.empty() ? "(layout)" : plan.profile;
+  for (const core::host::WindowReport& w : plan.windows) {
+    if (w.place.empty || !w.error.empty()) continue;
+    l->windows.push_back({w.name, w.place.va_lo, w.place.va_hi - w.place.va_lo, {}, {}});
+  }
+  for (const Row& r : l->rows) {
+    const int i = SizeIndex(r.page_size);
+    uint64_t inside = 0;
+    for (WindowTotals& w : l->windows) {
+      const uint64_t end = w.va + w.size;
+      w.leaves[i] += PagesIn(r, w.va, end);
+      const uint64_t a = std::max(r.va, w.va), b = std::min(r.va + r.size, end);
+      if (b > a) {
+        w.bytes[i] += b - a;
+        inside += b - a;
+      }
+    }
+    l->outside_bytes[i] += r.size - inside;
   }
 }
 
@@ -107,6 +154,12 @@ const char* AnomalyName(emu::AnomalyKind k) {
   return "?";
 }
 
+// Followed shared tables are no anomaly: the MMU walks them at every reference, so their
+// leaves are listed at every address (an alias a layout did not ask for is verify's finding).
+uint64_t AnomalyCount(const Listing& l) {
+  return l.summary.anomaly_count - (l.followed ? l.summary.shared_tables : 0);
+}
+
 std::string Join(const std::vector<std::string>& v) {
   std::string s;
   for (const std::string& x : v) s += (s.empty() ? "" : " ") + x;
@@ -135,9 +188,25 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
   const char* size_names[] = {"4K", "2M", "1G"};
   for (int i = 0; i < 3; ++i) {
     uint64_t bytes = l.summary.leaves[i] << (12 + 9 * i);
-    std::snprintf(line, sizeof line, "%s %s: %llu leaves, %s\n", ept ? "EPT" : "DirectMap", size_names[i],
+    std::snprintf(line, sizeof line, "%s %s: %llu leaves, %s\n", ept ? "EPT" : "all", size_names[i],
                   static_cast<unsigned long long>(l.summary.leaves[i]), map::HumanSize(bytes).c_str());
     out << line;
+  }
+  for (const WindowTotals& w : l.windows) {
+    out << "window " << w.name << " (" << l.layout_name << ", " << Hex(w.va, 16) << "-" << Hex(w.va + w.size, 16) << "):";
+    for (int i = 0; i < 3; ++i) out << " " << size_names[i] << " " << w.leaves[i] << " leaves, " << map::HumanSize(w.bytes[i]) << ";";
+    out << "\n";
+  }
+  if (!l.assumed.empty()) out << "assumed: " << l.assumed << "\n";
+  if (!l.windows.empty()) {
+    out << "outside every window:";
+    for (int i = 0; i < 3; ++i) out << " " << size_names[i] << " " << map::HumanSize(l.outside_bytes[i]) << ";";
+    out << "\n";
+  }
+  if (l.summary.shared_tables != 0) {
+    out << "shared tables: " << l.summary.shared_tables << " references to tables reached before"
+        << (l.followed ? " (walked at each, counted once)" : " (not walked again: --no-follow-shared; their leaves there are not listed)")
+        << "\n";
   }
   for (const auto& [type, bytes] : by_type) out << "type " << type << ": " << map::HumanSize(bytes) << "\n";
   for (const auto& [kind, bytes] : l.by_region) {
@@ -153,13 +222,16 @@ void PrintText(const Listing& l, bool ept, std::ostream& out) {
     out << "MTRR span: " << PageSizeName(r.page_size) << " page at " << Hex(r.va + (page - r.pa), 16) << " (pa "
         << Hex(page, 12) << ") covers more than one MTRR type\n";
   }
-  out << "anomalies: " << l.summary.anomaly_count << "\n";
+  out << "anomalies: " << AnomalyCount(l) << "\n";
+  uint64_t listed = 0;
   for (const emu::Anomaly& a : l.summary.anomalies) {
+    if (l.followed && a.kind == emu::AnomalyKind::kSharedTable) continue;
+    ++listed;
     out << "  " << AnomalyName(a.kind) << ": " << LevelName(a.level) << " @" << Hex(a.entry_pa, 12) << " = "
         << Hex(a.entry, 16) << " for " << Hex(a.va, 16)
         << (a.kind == emu::AnomalyKind::kReservedBits ? " bits " : " table ") << Hex(a.detail) << "\n";
   }
-  if (l.summary.anomaly_count > l.summary.anomalies.size()) out << "  ... " << l.summary.anomaly_count - l.summary.anomalies.size() << " more\n";
+  if (AnomalyCount(l) > listed) out << "  ... " << AnomalyCount(l) - listed << " more\n";
 }
 
 nlohmann::json ToJson(const Listing& l) {
@@ -170,6 +242,7 @@ nlohmann::json ToJson(const Listing& l) {
   }
   nlohmann::json anomalies = nlohmann::json::array();
   for (const emu::Anomaly& a : l.summary.anomalies) {
+    if (l.followed && a.kind == emu::AnomalyKind::kSharedTable) continue;
     anomalies.push_back({{"kind", AnomalyName(a.kind)}, {"level", a.level}, {"va", Hex(a.va)},
                          {"entry_pa", Hex(a.entry_pa)}, {"entry", Hex(a.entry)}, {"detail", Hex(a.detail)}});
   }
@@ -183,14 +256,25 @@ nlohmann::json ToJson(const Listing& l) {
     uint64_t page = l.mtrr_span_pages[i];
     spans.push_back({{"va", Hex(r.va + (page - r.pa))}, {"pa", Hex(page)}, {"page_size", Hex(r.page_size)}});
   }
+  nlohmann::json windows = nlohmann::json::array();
+  for (const WindowTotals& w : l.windows) {
+    windows.push_back({{"name", w.name}, {"va", Hex(w.va)}, {"size", Hex(w.size)},
+                       {"leaves", {{"4k", w.leaves[0]}, {"2m", w.leaves[1]}, {"1g", w.leaves[2]}}},
+                       {"bytes", {{"4k", Hex(w.bytes[0])}, {"2m", Hex(w.bytes[1])}, {"1g", Hex(w.bytes[2])}}}});
+  }
+  nlohmann::json outside = {{"4k", Hex(l.outside_bytes[0])}, {"2m", Hex(l.outside_bytes[1])}, {"1g", Hex(l.outside_bytes[2])}};
   return {{"runs", runs},
+          {"windows", windows},
+          {"outside_windows_bytes", l.windows.empty() ? nlohmann::json(nullptr) : outside},
+          {"shared_tables", l.summary.shared_tables},
+          {"followed_shared", l.followed},
           {"regions", regions},
           {"mtrr_spans", spans},
           {"leaves", {{"4k", l.summary.leaves[0]}, {"2m", l.summary.leaves[1]}, {"1g", l.summary.leaves[2]}}},
           {"tables", {{"pml5", l.summary.tables[5]}, {"pml4", l.summary.tables[4]}, {"pdpt", l.summary.tables[3]}, {"pd", l.summary.tables[2]},
                       {"pt", l.summary.tables[1]}}},
           {"anomalies", anomalies},
-          {"anomaly_count", l.summary.anomaly_count}};
+          {"anomaly_count", AnomalyCount(l)}};
 }
 
 // Rows and summary of an enumeration result (IA-32e or EPT); to_row converts one run.
@@ -202,24 +286,49 @@ Listing MakeListing(Result&& r, ToRow to_row) {
   return l;
 }
 
+// The layout's windows for the map (a plan only: no tables are built).
+int PlanWindows(const DumpOptions& o, map::MemoryMap m, bool la57, core::host::BuildResult* plan, std::string* assumed) {
+  core::host::HostOptions host;
+  host.profile = o.profile;
+  host.layout_file = o.layout_file;
+  host.map_source = o.map_file;
+  host.plan_only = true;
+  std::string why;
+  if (!io::ReadU64(io::Json(o.seed), false, &host.seed, &why)) return BadInput("--seed: " + why);
+  if (la57) host.paging = core::Paging::kX86Level5;
+  // Transition windows select the loader's footprint: the documented default when the map names none.
+  *assumed = map::AddLoaderFootprint(&m, std::nullopt, &why);
+  if (!why.empty()) return BadInput(o.map_file + ": " + why);
+  *plan = core::host::BuildTables(m, host, nullptr);
+  if (!plan->built) return BadInput(o.map_file + ": the layout cannot be planned: " + plan->error);
+  return kExitOk;
+}
+
 void Setup(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<DumpOptions>();
-  AddEmuOptions(app, &o->emu, /*cr3_required=*/false);
+  AddEmuOptions(app, &o->emu);
   app.add_option("--ept", o->ept, "dump the EPT tree of this EPTP instead of CR3's tables");
   app.add_option("--max-leaves", o->max_leaves, "stop with an error past this many leaf entries");
-  app.add_flag("--follow-shared", o->follow_shared, "walk a table again each time it is referenced");
+  auto* no_follow = app.add_flag("--no-follow-shared", o->no_follow_shared,
+                                 "walk a shared table only at its first reference (its leaves elsewhere are not "
+                                 "listed; each further reference is an anomaly)");
+  app.add_flag("--follow-shared", o->follow_shared_flag, "walk a shared table at every reference (the default)")
+      ->excludes(no_follow);
   app.add_option("--map", o->map_file,
-                 "a map file (maps/SCHEMA.md): totals per region kind, and large pages spanning MTRR types");
+                 "a map file (maps/SCHEMA.md): totals per region kind and per window of the layout, and large "
+                 "pages spanning MTRR types");
+  auto* profile = app.add_option("--profile", o->profile, "with --map: the layout whose windows are totalled");
+  app.add_option("--layout", o->layout_file, "with --map: a layout JSON file")->excludes(profile);
+  app.add_option("--seed", o->seed, "with --map: automatic offsets as the loader chose them");
   app.callback([o, exit_code] {
     const bool ept = !o->ept.empty();
-    if (ept == !o->emu.cr3.empty()) {
-      *exit_code = BadInput("dump needs exactly one of --cr3 or --ept");
+    if (ept && !o->emu.cpu.cr3.empty()) {
+      *exit_code = BadInput("dump takes --cr3 or --ept, not both");
       return;
     }
     uint64_t root_reg = 0;
-    if (!emu::ParseAddress(ept ? o->ept : o->emu.cr3, &root_reg)) {
-      *exit_code = BadInput(std::string(ept ? "--ept" : "--cr3") + ": not an address: '" +
-                            (ept ? o->ept : o->emu.cr3) + "'");
+    if (ept && !emu::ParseAddress(o->ept, &root_reg)) {
+      *exit_code = BadInput("--ept: not an address: '" + o->ept + "'");
       return;
     }
     const uint8_t maxphy = static_cast<uint8_t>(o->emu.maxphyaddr);
@@ -233,10 +342,19 @@ void Setup(CLI::App& app, int* exit_code) {
     }
     emu::PhysMem mem(maxphy);
     std::vector<emu::ImageSegment> segs;
-    std::string error;
-    if (!emu::LoadImages(o->emu.images, &mem, &error, &segs)) {
+    std::vector<emu::CoreCpuNote> notes;
+    std::string error, source;
+    if (!emu::LoadImages(o->emu.images, &mem, &error, &segs, &notes)) {
       *exit_code = BadInput(error);
       return;
+    }
+    emu::CpuState cpu;
+    if (!ept) {
+      if (!ResolveCpu(o->emu.cpu, notes, &cpu, &source, &error)) {
+        *exit_code = BadInput(error);
+        return;
+      }
+      root_reg = cpu.cr3;
     }
     uint64_t root = root_reg & emu::ia32e::AddrMask(maxphy);
     if (!InsideImages(segs, root) || (root_reg & emu::ia32e::RsvdAbovePhys(maxphy)) != 0) {
@@ -245,7 +363,7 @@ void Setup(CLI::App& app, int* exit_code) {
     }
     emu::EnumerateOptions eo;
     eo.max_leaves = o->max_leaves;
-    eo.follow_shared = o->follow_shared;
+    eo.follow_shared = !o->no_follow_shared;
     Listing l;
     if (ept) {
       emu::EptState s;
@@ -255,11 +373,7 @@ void Setup(CLI::App& app, int* exit_code) {
         return Row{run.gpa, run.size, run.hpa, run.page_size, EptFlags(run), std::string(map::MemTypeName(run.mem_type))};
       });
     } else {
-      emu::CpuState cpu;
-      cpu.cr3 = root_reg;
-      cpu.cr4_la57 = o->emu.la57;
       cpu.maxphyaddr = maxphy;
-      cpu.efer_nxe = !o->emu.no_nxe;
       l = MakeListing(emu::Enumerate(mem, cpu, eo), [](const emu::Run& run) {
         return Row{run.va, run.size, run.pa, run.page_size, Ia32eFlags(run), std::string(map::MemTypeName(run.pat_type))};
       });
@@ -268,18 +382,30 @@ void Setup(CLI::App& app, int* exit_code) {
       *exit_code = BadInput(std::string(ept ? "--ept " : "--cr3 ") + Hex(root_reg) + ": " + l.summary.error);
       return;
     }
+    l.followed = eo.follow_shared;
     if (!o->map_file.empty()) {
+      if (!o->profile.empty() || !o->layout_file.empty() || !memory_map.layout_json.empty()) {
+        core::host::BuildResult plan;
+        if (int rc = PlanWindows(*o, memory_map, cpu.cr4_la57, &plan, &l.assumed); rc != kExitOk) {
+          *exit_code = rc;
+          return;
+        }
+        AddWindowTotals(plan, &l);
+      }
       AddRegionTotals(map::Normalize(memory_map), &l);
       if (memory_map.mtrr) FindMtrrSpans(*memory_map.mtrr, maxphy, &l);
     }
     std::ostringstream out;
     if (o->emu.json) {
-      out << ToJson(l).dump(2) << "\n";
+      nlohmann::json j = ToJson(l);
+      if (!source.empty()) j["cpu_source"] = source;
+      out << j.dump(2) << "\n";
     } else {
+      if (!source.empty()) out << "cpu: " << source << "\n";
       PrintText(l, ept, out);
     }
     std::cout << out.str();
-    *exit_code = l.summary.anomaly_count == 0 && l.mtrr_spans.empty() ? kExitOk : kExitFound;
+    *exit_code = AnomalyCount(l) == 0 && l.mtrr_spans.empty() ? kExitOk : kExitFound;
   });
 }
 

@@ -43,29 +43,40 @@ TEST(VerifyCommand, BuiltImageRoundTrip) {
   std::remove(img.c_str());
 }
 
-// Read with the power-on PAT, the builder's WC framebuffer entries mean WT: wrong-memtype.
+// The image records the PAT (and CR3) its tables assume, so a round trip needs no flags; read
+// with the power-on PAT instead, the builder's WC framebuffer entries mean WT: wrong-memtype.
 TEST(VerifyCommand, PatMatters) {
   const std::string img = Temp("t3.elf");
   const std::string map = "maps/synthetic/uefi-fragmented-300.json";  // has a framebuffer (WC)
   auto b = RunBootmap("build " + map + " --image '" + img + "'");
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  const std::string args = "verify --map " + map + " --image '" + img + "' --cr3 " + Root(b.out) + " --json";
-  EXPECT_EQ(json::parse(RunBootmap(args + kCorePat).out)["violations_by_code"].value("wrong-memtype", 0), 0);
+  const std::string args = "verify --map " + map + " --image '" + img + "' --json";
   auto r = RunBootmap(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(json::parse(r.out)["cpu_source"].get<std::string>().find("BOOTMAP note"), std::string::npos) << r.out;
+  r = RunBootmap(args + " --pat 0x0007040600070406");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_GT(json::parse(r.out)["violations_by_code"].value("wrong-memtype", 0), 0) << r.out;
+  // --cr4 with SMEP and --efer without NXE are taken: NX leaves read as reserved bits.
+  r = RunBootmap(args + " --efer 0x500");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_GT(json::parse(r.out)["violations_by_code"].value("reserved-bits", 0), 0) << r.out;
   std::remove(img.c_str());
 }
 
-// One flipped address bit in a 2 MiB leaf inside the image is found as wrong-pa.
-TEST(VerifyCommand, PlantedFaultInImage) {
-  const std::string img = Temp("t2.elf");
-  auto b = RunBootmap(std::string("build ") + kOvmf + " --image '" + img + "'");
-  ASSERT_EQ(b.exit_code, 0) << b.err;
+// Flips one address bit in the first present 2 MiB leaf of an ELF core `bootmap build` wrote.
+void FlipA2MiBLeaf(const std::string& img) {
   std::string bytes = testing::Slurp(img);
-  uint64_t phoff, data;
-  std::memcpy(&phoff, bytes.data() + 32, 8);         // e_phoff
-  std::memcpy(&data, bytes.data() + phoff + 8, 8);  // first PT_LOAD p_offset
+  uint64_t phoff, data = 0;
+  uint16_t phnum;
+  std::memcpy(&phoff, bytes.data() + 32, 8);  // e_phoff
+  std::memcpy(&phnum, bytes.data() + 56, 2);  // e_phnum
+  for (uint16_t i = 0; i < phnum && data == 0; ++i) {
+    uint32_t type;
+    std::memcpy(&type, bytes.data() + phoff + 56 * i, 4);
+    if (type == 1) std::memcpy(&data, bytes.data() + phoff + 56 * i + 8, 8);  // the first PT_LOAD's p_offset
+  }
+  ASSERT_NE(data, 0u);
   bool flipped = false;
   for (size_t at = data; at + 8 <= bytes.size() && !flipped; at += 8) {
     uint64_t e;
@@ -78,11 +89,112 @@ TEST(VerifyCommand, PlantedFaultInImage) {
   }
   ASSERT_TRUE(flipped);
   std::ofstream(img, std::ios::binary) << bytes;
+}
+
+// One flipped address bit in a 2 MiB leaf inside the image is found as wrong-pa.
+TEST(VerifyCommand, PlantedFaultInImage) {
+  const std::string img = Temp("t2.elf");
+  auto b = RunBootmap(std::string("build ") + kOvmf + " --image '" + img + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  FlipA2MiBLeaf(img);
   auto r = RunBootmap(std::string("verify --map ") + kOvmf + " --image '" + img + "' --cr3 " + Root(b.out) + kCorePat +
                       " --json");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(json::parse(r.out)["violations_by_code"].value("wrong-pa", 0), 1) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["violations_by_code"].value("wrong-pa", 0), 1) << r.out;
+  // The JSON names the violation's va and size, as its message does.
+  ASSERT_FALSE(j["violations"].empty());
+  const json& v = j["violations"][0];
+  EXPECT_EQ(v["message"].get<std::string>().rfind("va " + v["va"].get<std::string>() + "-", 0), 0u) << r.out;
+  EXPECT_NE(v["size"], "0x0") << r.out;
   std::remove(img.c_str());
+}
+
+// --window restricts the check: the fault (in the identity map of an EFI runtime region) is
+// found when its window is checked, and is another window's mapping, not a violation, when
+// only the direct map is.
+TEST(VerifyCommand, WindowScope) {
+  const std::string img = Temp("t4.elf");
+  auto b = RunBootmap(std::string("build ") + kOvmf + " --image '" + img + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  FlipA2MiBLeaf(img);
+  const std::string args = std::string("verify --map ") + kOvmf + " --image '" + img + "' --cr3 " + Root(b.out) + kCorePat;
+  auto r = RunBootmap(args + " --window direct-map transition-code --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  json j = json::parse(r.out);
+  ASSERT_TRUE(j.contains("scope")) << r.out;
+  bool runtime_listed = false;
+  for (const json& w : j["scope"]["other_windows"]) runtime_listed |= w["window"] == "efi-runtime-data";
+  EXPECT_TRUE(runtime_listed) << r.out;
+  EXPECT_EQ(j["scope"]["unexpected_ranges"], 0) << r.out;
+  r = RunBootmap(args + " --window efi-runtime-data --json");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["violations_by_code"].value("wrong-pa", 0), 1) << r.out;
+  EXPECT_EQ(j["violations_by_code"].size(), 1u) << r.out;
+  // The same span as a --va-range (the scope's first range); text output says what was left out.
+  const std::string direct = j["scope"]["checked"][0]["va"].get<std::string>() + "+" +
+                             j["scope"]["checked"][0]["size"].get<std::string>();
+  r = RunBootmap(args + " --va-range " + direct);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("checked only: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outside: window direct-map"), std::string::npos) << r.out;
+  // A range where nothing is expected and nothing is mapped: verified there.
+  r = RunBootmap(args + " --va-range 0x0-0x1000 --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::remove(img.c_str());
+}
+
+// An unknown window or a non-canonical range: exit 2, the file and the problem named, no output.
+TEST(VerifyCommand, BadScope) {
+  const std::string img = Temp("t5.elf");
+  auto b = RunBootmap(std::string("build ") + kOvmf + " --image '" + img + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string args = std::string("verify --map ") + kOvmf + " --image '" + img + "' --cr3 " + Root(b.out);
+  auto r = RunBootmap(args + " --window kernel-text");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find(kOvmf), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no window named 'kernel-text'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("direct-map"), std::string::npos) << r.err;  // the windows it has
+  for (const char* bad : {"0x0000800000000000-0x0000800000001000", "0x00007ffffffff000+0x2000", "0x2000-0x1000", "12"}) {
+    r = RunBootmap(args + " --va-range " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(r.err.find("--va-range"), std::string::npos) << r.err;
+  }
+  std::remove(img.c_str());
+}
+
+// Bad dumps: truncated, not an ELF core, CR3 outside it; each exit 2 naming the file, no output.
+TEST(VerifyCommand, BadDumps) {
+  const std::string img = Temp("t6.elf");
+  auto b = RunBootmap(std::string("build ") + kOvmf + " --image '" + img + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string bytes = testing::Slurp(img);
+  const std::string truncated = Temp("truncated.elf"), text = Temp("text.elf");
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() - 4096);
+  std::ofstream(text) << "not an ELF core\n";
+  struct Case {
+    std::string image, extra, message;
+  } cases[] = {
+      {truncated, "", "(truncated)"},
+      {text, " --cr3 0x1000", "not an ELF core"},
+      {img, " --cr3 0x7fff000", "CR3 0x7fff000 points outside every image segment"},
+      {img, " --cr0 0x1", "not IA-32e paging"},
+  };
+  for (const Case& c : cases) {
+    auto r = RunBootmap(std::string("verify --map ") + kOvmf + " --image '" + c.image + "'" + c.extra);
+    EXPECT_EQ(r.exit_code, 2) << c.image << c.extra;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    if (c.message != "not IA-32e paging") {
+      EXPECT_NE(r.err.find(c.image), std::string::npos) << r.err;
+    }
+  }
+  std::remove(img.c_str());
+  std::remove(truncated.c_str());
+  std::remove(text.c_str());
 }
 
 // Bad input exits 2 with nothing on stdout: missing image, raw image without --cr3, bad --cr3.

@@ -54,7 +54,7 @@ std::string ErrorCodeBits(uint32_t ec) {
 
 void Setup(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<WalkOptions>();
-  AddEmuOptions(app, &o->emu, /*cr3_required=*/true);
+  AddEmuOptions(app, &o->emu);
   app.add_option("va", o->vas, "linear addresses to translate (hex or decimal)")->required();
   app.add_flag("--user", o->user, "a user-mode access (CPL 3)");
   auto* w = app.add_flag("--write", o->write, "a write access");
@@ -63,11 +63,6 @@ void Setup(CLI::App& app, int* exit_code) {
   app.add_flag("--ad", o->ad, "set accessed/dirty flags as the walk would (changes only the in-memory copy)");
   app.callback([o, exit_code] {
     emu::CpuState cpu;
-    uint64_t cr3 = 0;
-    if (!emu::ParseAddress(o->emu.cr3, &cr3)) {
-      *exit_code = BadInput("--cr3: not an address: '" + o->emu.cr3 + "'");
-      return;
-    }
     std::vector<uint64_t> vas;
     for (const std::string& text : o->vas) {
       uint64_t va = 0;
@@ -79,15 +74,18 @@ void Setup(CLI::App& app, int* exit_code) {
     }
     emu::PhysMem mem(static_cast<uint8_t>(o->emu.maxphyaddr));
     std::vector<emu::ImageSegment> segs;
-    std::string error;
-    if (!emu::LoadImages(o->emu.images, &mem, &error, &segs)) {
+    std::vector<emu::CoreCpuNote> notes;
+    std::string error, source;
+    if (!emu::LoadImages(o->emu.images, &mem, &error, &segs, &notes)) {
       *exit_code = BadInput(error);
       return;
     }
-    cpu.cr3 = cr3;
-    cpu.cr4_la57 = o->emu.la57;
+    if (!ResolveCpu(o->emu.cpu, notes, &cpu, &source, &error)) {
+      *exit_code = BadInput(error);
+      return;
+    }
+    const uint64_t cr3 = cpu.cr3;
     cpu.maxphyaddr = static_cast<uint8_t>(o->emu.maxphyaddr);
-    cpu.efer_nxe = !o->emu.no_nxe;
     cpu.ad_updates = o->ad;
     if (!InsideImages(segs, cr3 & emu::ia32e::AddrMask(cpu.maxphyaddr)) ||
         (cr3 & emu::ia32e::RsvdAbovePhys(cpu.maxphyaddr)) != 0) {
@@ -98,6 +96,7 @@ void Setup(CLI::App& app, int* exit_code) {
                          o->user};
     const char* mode_name = o->write ? "write" : o->fetch ? "fetch" : "read";
     std::ostringstream out;
+    if (!o->emu.json && !source.empty()) out << "cpu: " << source << "\n";
     nlohmann::json json = nlohmann::json::array();
     bool all_ok = true;
     for (uint64_t va : vas) {

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -136,11 +138,11 @@ TEST(Dump, JsonContract) {
   EXPECT_EQ(j["anomalies"][0]["va"], "0x3000");
 }
 
-// The text listing ends with DirectMap-style totals; a budget overrun is an error (exit 2).
+// The text listing ends with totals per page size; a budget overrun is an error (exit 2).
 TEST(Dump, TextAndBudget) {
   std::string img = TestImage();
   auto r = RunBootmap("dump --image " + img + "@0x1000 --cr3 0x1000");
-  EXPECT_NE(r.out.find("DirectMap 2M: 1 leaves, 2 MiB"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("all 2M: 1 leaves, 2 MiB"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("0x0000000000200000-0x0000000000400000"), std::string::npos) << r.out;
   r = RunBootmap("dump --max-leaves 2 --image " + img + "@0x1000 --cr3 0x1000");
   EXPECT_EQ(r.exit_code, 2);
@@ -194,6 +196,63 @@ TEST(Dump, MapRegionsAndMtrrSpans) {
   r = RunBootmap("dump --map /nonexistent.json --image " + img + "@0x1000 --cr3 0x1000");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty());
+}
+
+// A PD referenced by two PDPT entries (as espfix shares its tables): dump walks it at both, so
+// its leaf appears at both addresses, the frame is counted once, and it is no anomaly; with
+// --no-follow-shared the second reference is an anomaly and its leaf is not listed.
+TEST(Dump, SharedTablesFollowed) {
+  Image img;
+  img.Set(0x1000, 0x2000 | 0x3);
+  img.Set(0x2000, 0x3000 | 0x3);            // PDPT[0] -> PD
+  img.Set(0x2010, 0x3000 | 0x3);            // PDPT[2] -> the same PD
+  img.Set(0x3000, 0x4000 | 0x3);            // PD[0] -> PT
+  img.Set(0x4008, 0x5000 | 0x3);            // PT[1]: va 0x1000 and 0x80001000
+  const std::string path = img.Write("shared.img");
+  auto r = RunBootmap("dump --json --image " + path + "@0x1000 --cr3 0x1000");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Json j = Json::parse(r.out);
+  ASSERT_EQ(j["runs"].size(), 2u);
+  EXPECT_EQ(j["runs"][1]["va"], "0x80001000");
+  EXPECT_EQ(j["runs"][1]["pa"], "0x5000");
+  EXPECT_EQ(j["leaves"]["4k"], 2);
+  EXPECT_EQ(j["tables"]["pd"], 1);
+  EXPECT_EQ(j["tables"]["pt"], 1);
+  EXPECT_EQ(j["shared_tables"], 2);  // re-visits: the PD, then its PT again through it
+  EXPECT_EQ(j["anomaly_count"], 0);
+  r = RunBootmap("dump --json --no-follow-shared --image " + path + "@0x1000 --cr3 0x1000");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  j = Json::parse(r.out);
+  EXPECT_EQ(j["runs"].size(), 1u);
+  ASSERT_EQ(j["anomalies"].size(), 1u);
+  EXPECT_EQ(j["anomalies"][0]["kind"], "shared-table");
+}
+
+// With a map and a layout, dump totals leaves per window: for tables bootmap built, the same
+// counts its build reports per window (its ELF core records CR3, so no --cr3 is needed).
+TEST(Dump, TotalsPerWindow) {
+  const std::string img = ::testing::TempDir() + "walk_test_" + std::to_string(::getpid()) + "_built.elf";
+  const std::string map = "maps/real/qemu-7.2-q35-epyc-4g-seabios-e820.json";
+  auto b = RunBootmap("build " + map + " --image " + img);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto r = RunBootmap("dump --json --map " + map + " --profile bootmap --image " + img);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Json j = Json::parse(r.out);
+  std::map<std::string, Json> windows;
+  for (const Json& w : j["windows"]) windows[w["name"]] = w;
+  ASSERT_TRUE(windows.count("direct-map")) << r.out;
+  // The build's report: "direct-map auto <va range> <pa range> 4K 2M 1G tables".
+  const size_t at = b.out.find("\ndirect-map ");
+  ASSERT_NE(at, std::string::npos) << b.out;
+  std::istringstream line(b.out.substr(at + 1, b.out.find('\n', at + 1) - at - 1));
+  std::string name, placement, va, pa;
+  uint64_t n4k = 0, n2m = 0, n1g = 0;
+  line >> name >> placement >> va >> pa >> n4k >> n2m >> n1g;
+  EXPECT_EQ(windows["direct-map"]["leaves"]["4k"], n4k) << b.out;
+  EXPECT_EQ(windows["direct-map"]["leaves"]["2m"], n2m) << b.out;
+  EXPECT_EQ(windows["direct-map"]["leaves"]["1g"], n1g) << b.out;
+  EXPECT_GT(n4k + n2m + n1g, 0u);
+  std::remove(img.c_str());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Options shared by the emulator subcommands (walk, dump): images, CR3, CPU state.
+// Options shared by the emulator subcommands (walk, dump): images, CPU state (cpu_args.h).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,27 +10,23 @@
 #include "sim/emu/image.h"
 #include "sim/emu/paging.h"
 #include "sim/map/format.h"
+#include "tools/bootmap/cpu_args.h"
 
 namespace bootmap::cli {
 
 struct EmuArgs {
   std::vector<std::string> images;
-  std::string cr3;
-  bool la57 = false;
+  CpuArgs cpu;
   int maxphyaddr = 46;
-  bool no_nxe = false;
   bool json = false;
 };
 
-inline void AddEmuOptions(CLI::App& app, EmuArgs* a, bool cr3_required) {
+inline void AddEmuOptions(CLI::App& app, EmuArgs* a) {
   app.add_option("--image", a->images, "physical memory: FILE@ADDR (raw) or FILE (QEMU dump-guest-memory ELF core)")
       ->required();
-  auto* cr3 = app.add_option("--cr3", a->cr3, "CR3: physical address of the PML4 (PML5 with --la57)");
-  if (cr3_required) cr3->required();
-  app.add_flag("--la57", a->la57, "5-level paging (CR4.LA57)");
+  AddCpuOptions(app, &a->cpu, /*cr3_from_note=*/true);
   app.add_option("--maxphyaddr", a->maxphyaddr, "physical-address width (CPUID.80000008H:EAX[7:0])")
       ->check(CLI::Range(32, 52));
-  app.add_flag("--no-nxe", a->no_nxe, "EFER.NXE=0 (XD bits are reserved)");
   app.add_flag("--json", a->json, "machine-readable output (addresses as hex strings)");
 }
 

@@ -124,6 +124,10 @@ int LoadReplayInput(const std::string& map_file, const std::string& paging, map:
 
 std::string VerdictText(const verify::Report& v) {
   std::ostringstream o;
+  if (v.verified && v.scope) {
+    o << "verified in the checked ranges: every expected byte there translates as asked, nothing else is mapped there\n";
+    return o.str();
+  }
   if (v.verified) {
     o << "verified: every expected byte translates as asked, nothing else is mapped\n";
     return o.str();
@@ -151,8 +155,13 @@ void AddReportJson(const verify::Report& r, nlohmann::ordered_json* out) {
   auto leaves = [](const std::array<uint64_t, 3>& l) { return ojson{{"4k", l[0]}, {"2m", l[1]}, {"1g", l[2]}}; };
   j["verified"] = r.verified;
   ojson v = ojson::array();
-  for (const verify::Violation& x : r.violations)
-    v.push_back({{"code", verify::CodeName(x.code)}, {"message", x.message}, {"va", Hex(x.va)}, {"pa", Hex(x.pa)}});
+  for (const verify::Violation& x : r.violations) {
+    ojson o = {{"code", verify::CodeName(x.code)}, {"message", x.message}};
+    o["va"] = x.has_va ? ojson(Hex(x.va)) : ojson(nullptr);  // the canonical address, or none
+    o["pa"] = Hex(x.pa);
+    o["size"] = Hex(x.size);
+    v.push_back(std::move(o));
+  }
   j["violations"] = v;
   j["violation_count"] = r.violation_count;
   ojson by = ojson::object();

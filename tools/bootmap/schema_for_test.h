@@ -12,19 +12,22 @@ namespace bootmap::cli::testing {
 
 using nlohmann::json;
 
-// A JSON Schema subset (type, enum, required, properties, items, additionalProperties, minimum,
+// A JSON Schema subset (type (one or a list), enum, required, properties, items, additionalProperties, minimum,
 // pattern, $ref to #/$defs) — enough to hold replay --json to tools/bootmap/replay.schema.json.
 inline void Validate(const json& schema, const json& root, const json& v, const std::string& at, std::vector<std::string>* errs) {
   const json& s = schema.contains("$ref")
                       ? root["$defs"][schema["$ref"].get<std::string>().substr(std::string("#/$defs/").size())]
                       : schema;
-  if (s.contains("type")) {
-    const std::string t = s["type"];
-    const bool ok = (t == "object" && v.is_object()) || (t == "array" && v.is_array()) ||
-                    (t == "string" && v.is_string()) || (t == "boolean" && v.is_boolean()) ||
-                    (t == "integer" && v.is_number_integer()) || (t == "number" && v.is_number()) ||
-                    (t == "null" && v.is_null());
-    if (!ok) return errs->push_back(at + ": expected " + t + ", got " + v.dump());
+  if (s.contains("type")) {  // one type or a list of them
+    const json types = s["type"].is_array() ? s["type"] : json::array({s["type"]});
+    bool ok = false;
+    for (const json& type : types) {
+      const std::string t = type;
+      ok |= (t == "object" && v.is_object()) || (t == "array" && v.is_array()) || (t == "string" && v.is_string()) ||
+            (t == "boolean" && v.is_boolean()) || (t == "integer" && v.is_number_integer()) ||
+            (t == "number" && v.is_number()) || (t == "null" && v.is_null());
+    }
+    if (!ok) return errs->push_back(at + ": expected " + types.dump() + ", got " + v.dump());
   }
   if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
     errs->push_back(at + ": " + v.dump() + " is not one of " + s["enum"].dump());

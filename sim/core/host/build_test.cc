@@ -399,7 +399,7 @@ TEST(HostBuild, FiveLevel) {
   r = BuildWith(m, o, &mem);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.windows[1].place.va_lo, 0xff11000000000000ull + kMiB);
-  EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff80000000ull);
+  EXPECT_EQ(r.windows[2].place.va_lo, 0xffffffff81000000ull);  // __START_KERNEL
 }
 
 // EPT leaf sizes follow the map's EPT capabilities (IA32_VMX_EPT_VPID_CAP bits 17, 16, 7),
@@ -488,7 +488,7 @@ TEST(HostBuild, ImageRoundTrip) {
   m.used.push_back({"gap", 0x102000, 0x1000});  // splits the frames into two runs
   BuildResult r = BuildWith(m, {}, &mem);
   ASSERT_TRUE(r.ok) << r.error;
-  const std::string bytes = EncodeTablesCore(r.table_frames, mem);
+  const std::string bytes = EncodeTablesCore(r.table_frames, mem, CpuStateOf(r));
   const std::string path = std::string(::testing::TempDir()) + "/core" + std::to_string(::getpid());
   {
     std::ofstream f(path, std::ios::binary);
@@ -497,8 +497,16 @@ TEST(HostBuild, ImageRoundTrip) {
   emu::PhysMem back;
   std::string error;
   std::vector<emu::ImageSegment> segs;
-  ASSERT_TRUE(emu::LoadImages({path}, &back, &error, &segs)) << error;
+  std::vector<emu::CoreCpuNote> notes;
+  ASSERT_TRUE(emu::LoadImages({path}, &back, &error, &segs, &notes)) << error;
   EXPECT_EQ(segs.size(), 2u);
+  // The note gives back the CPU state the tables assume.
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].source, "BOOTMAP");
+  EXPECT_EQ(notes[0].cr3, r.root_pa);
+  EXPECT_EQ(notes[0].pat, r.pat_msr);
+  EXPECT_EQ(notes[0].cr4 & (uint64_t{1} << 12), 0u);  // 4-level: no LA57
+  EXPECT_EQ(*notes[0].efer & (uint64_t{1} << 11), uint64_t{1} << 11);
   for (uint64_t f : r.table_frames) {
     const uint8_t* a = mem.FrameForRead(f);
     const uint8_t* b = back.FrameForRead(f);

@@ -57,7 +57,10 @@ constexpr Window kBootloader011[] = {
 };
 
 // Linux x86-64: direct map at PAGE_OFFSET; the first 1 MiB with 4 KiB pages; large
-// pages only inside RAM (split_mem_range); kernel image at __START_KERNEL_map.
+// pages only inside RAM (split_mem_range); kernel image at __START_KERNEL_map + phys_base:
+// _text is at __START_KERNEL = 0xffffffff80000000 + CONFIG_PHYSICAL_START (0x1000000), its
+// physical load address at the lowest byte of the window (arch/x86/include/asm/page_64_types.h).
+constexpr uint64_t kLinuxStartKernel = 0xffff'ffff'8000'0000ull + 0x100'0000ull;
 constexpr uint64_t kLinuxPageOffset4 = 0xffff'8880'0000'0000ull;
 constexpr uint64_t kLinuxPageOffset5 = 0xff11'0000'0000'0000ull;
 constexpr uint32_t kLinuxRam =
@@ -70,7 +73,7 @@ constexpr Window kLinux[] = {
     {.name = "direct-map", .kinds = kLinuxRam, .min_addr = kMiB, .placement = Placement::kOffset,
      .base = kLinuxPageOffset4, .base_la57 = kLinuxPageOffset5, .global = true},
     {.name = "kernel", .sources = kSourceUsed, .used_name = "kernel",
-     .round_level = kLevel2M, .placement = Placement::kLinear, .base = 0xffff'ffff'8000'0000ull,
+     .round_level = kLevel2M, .placement = Placement::kLinear, .base = kLinuxStartKernel,
      .nx = false, .global = true, .max_level = kLevel2M},
 };
 
