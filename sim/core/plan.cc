@@ -318,7 +318,8 @@ MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
   // regions exist only in UEFI maps, where no attribute allows only UC.
   constexpr uint64_t kWc = 1 << 1, kWt = 1 << 2, kWb = 1 << 3;
   const bool runtime = kind == RegionKind::kRuntimeCode || kind == RegionKind::kRuntimeData;
-  if ((efi_attributes == 0 && !runtime) || (efi_attributes & kWb)) return MemType::kWB;
+  if (efi_attributes == 0) return runtime ? MemType::kUC : MemType::kWB;
+  if (efi_attributes & kWb) return MemType::kWB;
   if (efi_attributes & kWt) return MemType::kWT;
   if (efi_attributes & kWc) return MemType::kWC;
   return MemType::kUC;
