@@ -53,7 +53,11 @@ bool Verifier::ScopeIntervals(std::vector<Interval>* out) {
       lo = std::min<U128>(lo, e.va);
       hi = std::max<U128>(hi, U128(e.va) + e.size);
     }
-    if (lo < hi) all.push_back({lo, hi});
+    if (lo < hi) {
+      all.push_back({lo, hi});
+    } else {  // a verdict over nothing says so
+      report_.assumptions.push_back("window '" + name + "' selects nothing on this map: none of it was checked");
+    }
   }
   for (const VaRange& r : opt_.scope_ranges) all.push_back({r.va, U128(r.va) + r.size});
   *out = Union(std::move(all), {});

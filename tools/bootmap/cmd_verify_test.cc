@@ -145,6 +145,22 @@ TEST(VerifyCommand, WindowScope) {
   std::remove(img.c_str());
 }
 
+// A window that selects nothing on the map (EFI runtime on an E820 map) passes only with
+// the verdict saying that nothing of it was checked.
+TEST(VerifyCommand, EmptyWindowSaysNothingWasChecked) {
+  const std::string img = Temp("t6.elf");
+  const std::string seabios = "maps/real/qemu-7.2-q35-epyc-4g-seabios-e820.json";
+  auto b = RunBootmap("build " + seabios + " --image '" + img + "'");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string args = "verify --map " + seabios + " --image '" + img + "' --cr3 " + Root(b.out) + kCorePat;
+  auto r = RunBootmap(args + " --window efi-runtime-code");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("assumed: window 'efi-runtime-code' selects nothing on this map"), std::string::npos) << r.out;
+  r = RunBootmap(args + " --window direct-map");
+  EXPECT_EQ(r.out.find("selects nothing"), std::string::npos) << r.out;
+  std::remove(img.c_str());
+}
+
 // An unknown window or a non-canonical range: exit 2, the file and the problem named, no output.
 TEST(VerifyCommand, BadScope) {
   const std::string img = Temp("t5.elf");
