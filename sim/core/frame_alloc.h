@@ -25,8 +25,8 @@ class RegionFrameAllocator {
   RegionFrameAllocator(const FramePolicy& policy, const PhysWindow& window)
       : policy_(policy), window_(window) {}
 
-  // Zeroes the frame through the window. Frames the window cannot reach (null) are
-  // skipped, one by one: set `ceiling` to what the window reaches to skip them at once.
+  // The next frame, untouched (the builder writes every entry). Frames the window cannot
+  // reach are skipped, one by one: set `ceiling` to what the window reaches to skip them at once.
   bool Allocate(uint64_t* pa);
   // True if the next `count` Allocate calls will succeed (unreachable frames not counted).
   bool Reserve(uint64_t count) const;
