@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/io/capture/sources.h"
+#include "sim/io/import/parsers.h"
 #include "sim/io/import/text_util.h"
 
 namespace bootmap::capture {
@@ -42,20 +43,15 @@ bool ParseIomemRanges(std::string_view text, const std::string& file, KernelRang
     std::string_view t = importer::Trim(line);
     if (t.empty()) continue;
     const std::string where = file + ":" + std::to_string(reader.line_no());
-    uint64_t first = 0, last = 0, size = 0;
-    std::string_view rest = t;
-    if (!importer::ConsumeHex(&rest, &first) || !importer::ConsumeChar(&rest, '-') ||
-        !importer::ConsumeHex(&rest, &last)) {
+    importer::IomemLine parsed;
+    if (!importer::ParseIomemLine(t, &parsed) || parsed.too_big) {
       *error = where + ": expected \"START-END : NAME\" with hex numbers of at most 64 bits, got " +
                importer::Quote(t);
       return false;
     }
-    importer::SkipSpaces(&rest);
-    if (!importer::ConsumeChar(&rest, ':')) {
-      *error = where + ": expected \" : NAME\" after the range, got " + importer::Quote(t);
-      return false;
-    }
-    const std::string_view name = importer::Trim(rest);
+    const uint64_t first = parsed.first, last = parsed.last;
+    const std::string_view name = parsed.name;
+    uint64_t size = 0;
     any = true;
     if (first == 0 && last == 0) continue;  // hidden (no CAP_SYS_ADMIN), or a zero-length placeholder
     nonzero = true;

@@ -16,13 +16,6 @@
 namespace bootmap::importer {
 namespace {
 
-struct IomemLine {
-  size_t indent = 0;
-  uint64_t first = 0, last = 0;
-  bool too_big = false;  // a number past 64 bits
-  std::string_view name;
-};
-
 // A run of hex digits; *too_big when its value passes 64 bits.
 bool HexRun(std::string_view* s, uint64_t* v, bool* too_big) {
   size_t n = 0;
@@ -34,8 +27,9 @@ bool HexRun(std::string_view* s, uint64_t* v, bool* too_big) {
   return true;
 }
 
-// "  START-END : NAME"; false if the line does not have that shape.
-bool ParseIomem(std::string_view line, IomemLine* out) {
+}  // namespace
+
+bool ParseIomemLine(std::string_view line, IomemLine* out) {
   std::string_view s = line;
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   out->indent = line.size() - s.size();
@@ -49,6 +43,8 @@ bool ParseIomem(std::string_view line, IomemLine* out) {
   return true;
 }
 
+namespace {
+
 // A PCI host bridge window: "PCI Bus 0000:00" (pci_acpi_root_add_resources names it so).
 bool IsPciBus(std::string_view name) { return StartsWithNoCase(name, "PCI Bus "); }
 
@@ -57,7 +53,7 @@ bool IsPciBus(std::string_view name) { return StartsWithNoCase(name, "PCI Bus ")
 void ClassifyIomem(std::string_view line, Line* out) {
   out->table = Table::kE820;
   IomemLine l;
-  if (!ParseIomem(line, &l)) return;
+  if (!ParseIomemLine(line, &l)) return;
   if (l.too_big) return out->Error("an address passes 64 bits: " + Quote(Trim(line)));
   if (l.name.empty()) return out->Error("expected \"START-END : NAME\", got " + Quote(Trim(line)));
   if (l.indent != 0) {
@@ -86,7 +82,7 @@ bool ScanIomem(std::string_view text, const ImportOptions& options, ImportResult
   size_t ranges = 0, zero = 0, buses = 0;
   while (reader.Next(&raw)) {
     IomemLine l;
-    if (!ParseIomem(raw, &l)) continue;
+    if (!ParseIomemLine(raw, &l)) continue;
     ++ranges;
     if (l.first == 0 && l.last == 0) ++zero;
     if (l.indent == 0 && IsPciBus(l.name)) ++buses;

@@ -39,6 +39,14 @@ void ClassifyMultiboot2(std::string_view line, Line* out);
 // copy and notes the nested Kernel code range.
 inline constexpr std::string_view kIomemTags[] = {"/proc/iomem"};
 void ClassifyIomem(std::string_view line, Line* out);
+// One /proc/iomem line, "  START-END : NAME" (inclusive end); also read by bootmap capture.
+struct IomemLine {
+  size_t indent = 0;
+  uint64_t first = 0, last = 0;
+  bool too_big = false;  // a number past 64 bits
+  std::string_view name;
+};
+bool ParseIomemLine(std::string_view line, IomemLine* out);  // false: not that shape
 bool ScanIomem(std::string_view text, const ImportOptions& options, ImportResult* result);
 
 // GRUB lsmmap (grub_lsmmap.cc).
