@@ -327,16 +327,52 @@ MemType TypeByKind(RegionKind kind, uint64_t efi_attributes) {
 
 namespace {
 
+// Taken top-level slots, one bit each.
+class SlotSet {
+ public:
+  void Take(uint32_t first, uint64_t count) {  // first + count <= kSlots
+    while (count > 0) {
+      const uint32_t bit = first % 64;
+      const uint64_t n = Min<uint64_t>(64 - bit, count);
+      words_[first / 64] |= (n == 64 ? kAllOnes : (uint64_t{1} << n) - 1) << bit;
+      first += uint32_t(n);
+      count -= n;
+    }
+  }
+  // Calls fn(start, length) for each maximal run of free slots in address order, until fn returns true.
+  template <class Fn>
+  void ForEachFreeRun(Fn&& fn) const {
+    for (uint32_t s = Next(0, false); s < kSlots;) {
+      const uint32_t end = Next(s, true);
+      if (fn(s, end - s)) return;
+      s = Next(end, false);
+    }
+  }
+
+ private:
+  // The first slot at or after `from` that is taken (or free); kSlots if none.
+  uint32_t Next(uint32_t from, bool taken) const {
+    while (from < kSlots) {
+      const uint64_t w = (taken ? words_[from / 64] : ~words_[from / 64]) & (kAllOnes << (from % 64));
+      if (w != 0) return (from & ~63u) + uint32_t(__builtin_ctzll(w));
+      from = (from & ~63u) + 64;
+    }
+    return kSlots;
+  }
+
+  uint64_t words_[kSlots / 64] = {};
+};
+
 // The top-level slots no window may take (IA-32e: the low half and the kernel image slot).
-void ReserveFixedSlots(Paging paging, bool* occupied) {
+void ReserveFixedSlots(Paging paging, SlotSet* taken) {
   if (IsEpt(paging)) return;
-  for (int s = 0; s < kSlots / 2; ++s) occupied[s] = true;  // the low half (user space)
-  occupied[kSlots - 1] = true;  // the kernel image slot (0xffffffff80000000 lives here)
+  taken->Take(0, kSlots / 2);   // the low half (user space)
+  taken->Take(kSlots - 1, 1);  // the kernel image slot (0xffffffff80000000 lives here)
 }
 
 // Phase 1: each window's selected extent, and the placement of identity, offset and
 // linear windows (marking their slots).
-Error PlaceFixedWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
+Error PlaceFixedWindows(const PlanInput& in, PlanOutput* out, SlotSet* taken) {
   const Layout& layout = in.layout;
   const Paging paging = in.paging;
   const bool la57 = PagingLevels(paging) == 5;
@@ -369,27 +405,40 @@ Error PlaceFixedWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
       return Fail(Status::kOutOfAddressSpace, "window does not fit in the address space", uint32_t(wi), place.va_lo);
     place.first_slot = SlotOf(paging, place.va_lo);
     place.slot_count = SlotOf(paging, place.va_hi - 1) - place.first_slot + 1;
-    for (uint32_t s = 0; s < place.slot_count; ++s) occupied[place.first_slot + s] = true;
+    taken->Take(place.first_slot, place.slot_count);
   }
   return {};
 }
 
-// The first slot of the pick-th run of `need` free slots (runs counted as they end).
-uint32_t NthFreeRun(const bool* occupied, uint64_t need, uint32_t pick) {
-  uint32_t start = 0, run = 0;
-  for (uint32_t s = 0; s < kSlots; ++s) {
-    run = occupied[s] ? 0 : run + 1;
-    if (run >= need && pick-- == 0) {
-      start = s + 1 - uint32_t(need);
-      break;
+// Places for `need` consecutive free slots: a free run of length L holds L - need + 1.
+uint32_t CountPlaces(const SlotSet& taken, uint64_t need) {
+  uint32_t places = 0;
+  taken.ForEachFreeRun([&](uint32_t, uint32_t length) {
+    if (length >= need) places += uint32_t(length - need + 1);
+    return false;
+  });
+  return places;
+}
+
+// The first slot of the pick-th place (in address order) for `need` free slots.
+uint32_t NthPlace(const SlotSet& taken, uint64_t need, uint32_t pick) {
+  uint32_t start = 0;
+  taken.ForEachFreeRun([&](uint32_t run_start, uint32_t length) {
+    if (length < need) return false;
+    const uint32_t places = uint32_t(length - need + 1);
+    if (pick >= places) {
+      pick -= places;
+      return false;
     }
-  }
+    start = run_start + pick;
+    return true;
+  });
   return start;
 }
 
 // Phase 2: automatic offsets, a run of free top-level slots aligned to the slot size so
 // every page size stays usable (va and pa agree modulo 512 GiB / 256 TiB).
-Error PlaceAutoWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
+Error PlaceAutoWindows(const PlanInput& in, PlanOutput* out, SlotSet* taken) {
   const Paging paging = in.paging;
   const int shift = SlotShift(paging);
   const uint64_t slot_bytes = uint64_t{1} << shift;
@@ -407,15 +456,11 @@ Error PlaceAutoWindows(const PlanInput& in, PlanOutput* out, bool* occupied) {
     };
     if (w.max_slots != 0 && need > w.max_slots)
       return fail(Status::kTooManySlots, "window needs more top-level slots than allowed");
-    uint32_t candidates = 0, run = 0;
-    for (uint32_t s = 0; s < kSlots; ++s) {
-      run = occupied[s] ? 0 : run + 1;
-      if (run >= need) ++candidates;
-    }
+    const uint32_t candidates = CountPlaces(*taken, need);
     if (candidates == 0) return fail(Status::kNoSlots, "no run of free top-level slots is large enough");
     const uint32_t pick = in.seed == 0 ? 0 : uint32_t(SplitMix64(in.seed ^ (wi * 0x100000001b3ull)) % candidates);
-    const uint32_t start = NthFreeRun(occupied, need, pick);
-    for (uint32_t s = 0; s < need; ++s) occupied[start + s] = true;
+    const uint32_t start = NthPlace(*taken, need, pick);
+    taken->Take(start, need);
     place.offset = SlotVa(paging, start) - (first_pa_slot << shift);
     place.va_lo = place.pa_lo + place.offset;
     place.va_hi = place.pa_hi + place.offset;
@@ -487,10 +532,10 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
   if (Error e = CheckInput(in); !e.ok()) return {e, 0};
   if (out == nullptr || (in.layout.window_count != 0 && out->windows == nullptr))
     return {Fail(Status::kBufferTooSmall, "no output for the window placements"), 0};
-  bool occupied[kSlots] = {};
-  ReserveFixedSlots(in.paging, occupied);
-  if (Error e = PlaceFixedWindows(in, out, occupied); !e.ok()) return {e, 0};
-  if (Error e = PlaceAutoWindows(in, out, occupied); !e.ok()) return {e, 0};
+  SlotSet taken;
+  ReserveFixedSlots(in.paging, &taken);
+  if (Error e = PlaceFixedWindows(in, out, &taken); !e.ok()) return {e, 0};
+  if (Error e = PlaceAutoWindows(in, out, &taken); !e.ok()) return {e, 0};
   const size_t count = EmitRequests(in, out);
   if (count > out->capacity) {
     Error e = Fail(Status::kBufferTooSmall, "request buffer too small");

@@ -27,7 +27,7 @@ uint64_t PastUsed(const MemoryMap& m, uint64_t base, uint64_t size) {
 
 // 2 MiB of usable RAM at or above 1 MiB that no used range touches, lowest first.
 std::optional<LoaderFootprint> LowestFreeRam(const MemoryMap& m) {
-  for (const Region& r : Normalize(m).regions) {
+  for (const Region& r : NormalizedRegions(m)) {
     if (r.kind != RegionKind::kUsable) continue;
     uint64_t base = r.base < kDefaultLoaderBase ? kDefaultLoaderBase : r.base;
     base = PastUsed(m, (base + kPageSize - 1) / kPageSize * kPageSize, kDefaultLoaderSize);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <set>
 #include <utility>
 
 namespace bootmap::map {
@@ -18,6 +17,8 @@ struct Entry {
   uint64_t attributes;
   size_t index;        // position in the source section
   uint32_t e820_type;  // 0 for EFI entries
+  uint64_t rank = 0;   // overlap rank (Rank), set once the rule is known
+  bool ended = false;  // the sweep has passed its end
 };
 
 std::string Range(uint64_t base, u128 end) {
@@ -70,7 +71,7 @@ bool Has(const std::vector<Change>& changes, ChangeKind kind) {
 int KindPriority(RegionKind k) {
   // Larger wins: more restrictive kinds win. bootmap's own order, not Linux's (Linux lets
   // the larger E820 type number win, OverlapRule::kLinux).
-  constexpr std::array<int, kRegionKindCount> kPriority = {
+  static constexpr std::array<int, kRegionKindCount> kPriority = {
       /*usable*/ 0,      /*boot-services*/ 1, /*loader*/ 2,      /*runtime-code*/ 6,
       /*runtime-data*/ 5, /*acpi*/ 4,         /*nvs*/ 7,          /*persistent*/ 3,
       /*mmio*/ 11,       /*mmio-port*/ 10,    /*soft-reserved*/ 8, /*unaccepted*/ 9,
@@ -79,21 +80,30 @@ int KindPriority(RegionKind k) {
   return kPriority[static_cast<size_t>(k)];
 }
 
-NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
-  NormalizedMap out;
-  auto note = [&](ChangeKind kind, uint64_t base, u128 end, std::string message) {
-    out.changes.push_back({kind, base, Size(base, end), std::move(message)});
-  };
+namespace {
 
-  const bool use_efi = !map.efi.empty();
-  const char* section = use_efi ? "efi" : "e820";
-  const bool linux_requested = options.overlap == OverlapRule::kLinux;
-  const bool by_type = linux_requested && !use_efi;  // EFI: see maps/SCHEMA.md
-  const bool drop_type0 = by_type && LinuxDropsType0(map);
-  if (use_efi && !map.e820.empty())
-    note(ChangeKind::kSourceChosen, 0, 0,
-         "both e820 and efi given: the efi map is used, as a kernel booted by UEFI does");
+// Records changes when asked to; a message is formatted only then.
+class ChangeLog {
+ public:
+  explicit ChangeLog(std::vector<Change>* out) : out_(out) {}
+  bool on() const { return out_ != nullptr; }
+  template <class Message>
+  void Note(ChangeKind kind, uint64_t base, u128 end, Message&& message) {
+    if (out_) out_->push_back({kind, base, Size(base, end), message()});
+  }
 
+ private:
+  std::vector<Change>* out_;
+};
+
+struct Source {
+  bool use_efi;
+  const char* section;  // "efi" or "e820", for messages
+  bool by_type;         // OverlapRule::kLinux on an E820 map
+  bool drop_type0;
+};
+
+std::vector<Entry> SourceEntries(const MemoryMap& map, bool use_efi, bool by_type) {
   std::vector<Entry> entries;
   entries.reserve(use_efi ? map.efi.size() : map.e820.size());
   if (use_efi) {
@@ -107,161 +117,239 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
       entries.push_back({e.base, u128(e.base) + e.size, KindOfE820(e.type), 0, i, e.type});
     }
   }
+  for (Entry& e : entries) e.rank = Rank(e, by_type);
+  return entries;
+}
 
-  // Rounding and empty entries.
-  std::vector<Entry> kept;
-  kept.reserve(entries.size());
-  auto where = [&](const Entry& e) {  // only formatted when a change is noted
-    return "/" + std::string(section) + "/" + std::to_string(e.index) + " " + std::string(RegionKindName(e.kind));
-  };
-  for (Entry e : entries) {
+std::string Where(const Source& src, const Entry& e) {
+  return "/" + std::string(src.section) + "/" + std::to_string(e.index) + " " + std::string(RegionKindName(e.kind));
+}
+
+// Empty entries and (Linux rule) type 0 dropped; sub-page entries rounded to pages.
+void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_pages, ChangeLog& log) {
+  size_t kept = 0;
+  for (Entry e : *entries) {
     if (e.end == e.base) {
-      note(ChangeKind::kDropped, e.base, e.end, where(e) + " " + Range(e.base, e.end) + " is empty: dropped");
+      log.Note(ChangeKind::kDropped, e.base, e.end,
+               [&] { return Where(src, e) + " " + Range(e.base, e.end) + " is empty: dropped"; });
       continue;
     }
-    if (drop_type0 && e.e820_type == 0) {
-      note(ChangeKind::kDropped, e.base, e.end,
-           "/e820/" + std::to_string(e.index) + " type 0 " + Range(e.base, e.end) +
-               " is no entry to Linux's e820__update_table: dropped");
+    if (src.drop_type0 && e.e820_type == 0) {
+      log.Note(ChangeKind::kDropped, e.base, e.end, [&] {
+        return "/e820/" + std::to_string(e.index) + " type 0 " + Range(e.base, e.end) +
+               " is no entry to Linux's e820__update_table: dropped";
+      });
       continue;
     }
-    if (options.round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
-      const std::string before = Range(e.base, e.end);
+    if (round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
+      const Entry before = e;
       if (RoundsInward(e.kind)) {
-        u128 base = (u128(e.base) + kPage - 1) / kPage * kPage;
-        u128 end = e.end / kPage * kPage;
+        const u128 base = (u128(e.base) + kPage - 1) / kPage * kPage;
+        const u128 end = e.end / kPage * kPage;
         if (end <= base) {
-          note(ChangeKind::kDropped, e.base, e.end,
-               where(e) + " " + before + " holds no whole page: dropped");
+          log.Note(ChangeKind::kDropped, e.base, e.end, [&] {
+            return Where(src, e) + " " + Range(e.base, e.end) + " holds no whole page: dropped";
+          });
           continue;
         }
         e.base = uint64_t(base);
         e.end = end;
-        note(ChangeKind::kRoundedInward, e.base, e.end,
-             where(e) + " " + before + " rounded inward to " + Range(e.base, e.end));
       } else {
         e.base = e.base / kPageSize * kPageSize;
         e.end = (e.end + kPage - 1) / kPage * kPage;
-        note(ChangeKind::kRoundedOutward, e.base, e.end,
-             where(e) + " " + before + " rounded outward to " + Range(e.base, e.end));
       }
+      const bool inward = RoundsInward(e.kind);
+      log.Note(inward ? ChangeKind::kRoundedInward : ChangeKind::kRoundedOutward, e.base, e.end, [&] {
+        return Where(src, e) + " " + Range(before.base, before.end) + (inward ? " rounded inward to " : " rounded outward to ") +
+               Range(e.base, e.end);
+      });
     }
-    kept.push_back(e);
+    (*entries)[kept++] = e;
   }
+  entries->resize(kept);
+}
 
-  if (!std::is_sorted(kept.begin(), kept.end(),
-                      [](const Entry& a, const Entry& b) { return a.base < b.base; })) {
-    note(ChangeKind::kReordered, 0, 0, std::string(section) + " entries were not sorted by base: sorted");
-    std::stable_sort(kept.begin(), kept.end(),
-                     [](const Entry& a, const Entry& b) { return a.base < b.base; });
-  }
+// Sweep over the entries' edges: at each boundary the highest-ranked covering entry
+// decides the kind. Live entries sit in one max-heap by (rank, key); ended ones leave it
+// lazily when they reach the top. Ranks of different kinds never tie (by type: the kind
+// follows from the type), so the top is the winner of the per-kind rule.
+class Sweep {
+ public:
+  Sweep(std::vector<Entry>& kept, const Source& src, ChangeLog& log, NormalizedMap* out)
+      : kept_(kept), src_(src), log_(log), out_(out) {}
 
-  // Sweep: at each boundary the highest-ranked covering entry decides the kind.
-  struct Event {
-    u128 at;
-    bool start;
-    size_t entry;
-  };
-  std::vector<Event> events;
-  events.reserve(kept.size() * 2);
-  for (size_t i = 0; i < kept.size(); ++i) {
-    events.push_back({kept[i].base, true, i});
-    events.push_back({kept[i].end, false, i});
-  }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    if (a.at != b.at) return a.at < b.at;
-    return a.start < b.start;  // ends before starts: touching entries do not overlap
-  });
-
-  // Entries per kind; within a kind the last by Key gives the attributes.
-  std::array<std::set<ActiveKey>, kRegionKindCount> active;
-  size_t active_count = 0;
-  size_t overlap_notes = 0, overlaps_unlisted = 0;
-  auto winner = [&]() -> const Entry* {
-    const Entry* best = nullptr;
-    for (size_t k = 0; k < active.size(); ++k) {
-      if (active[k].empty()) continue;
-      const Entry* e = &kept[active[k].rbegin()->second];
-      if (best == nullptr || Rank(*e, by_type) > Rank(*best, by_type)) best = e;
+  // Entries come sorted by base: starts in entry order, ends sorted apart (usually
+  // already in order), merged. At one address ends go first (touching entries do not
+  // overlap), then starts in entry order.
+  void Run() {
+    out_->regions.reserve(kept_.size());
+    if (Disjoint()) {  // most firmware maps: each entry is its own piece
+      for (const Entry& e : kept_) Emit(e.base, e.end, e);
+      return;
     }
-    return best;
-  };
-  auto emit = [&](u128 from, u128 to, const Entry& e) {
-    if (to <= from) return;
-    if (to - from > u128(UINT64_MAX)) {  // [0, 2^64) does not fit a 64-bit size: split it
-      out.regions.push_back({0, 1ull << 63, e.kind, e.attributes});
-      from = u128(1) << 63;
-    }
-    if (!out.regions.empty()) {
-      Region& last = out.regions.back();
-      if (last.end() == from && last.kind == e.kind && last.efi_attributes == e.attributes &&
-          to - last.base <= u128(UINT64_MAX)) {
-        last.size = Size(last.base, to);
-        return;
+    std::vector<size_t> by_end(kept_.size());
+    for (size_t i = 0; i < by_end.size(); ++i) by_end[i] = i;
+    auto end_less = [this](size_t a, size_t b) { return kept_[a].end < kept_[b].end; };
+    if (!std::is_sorted(by_end.begin(), by_end.end(), end_less)) std::sort(by_end.begin(), by_end.end(), end_less);
+    heap_.reserve(kept_.size());
+    u128 cursor = 0;
+    size_t next_start = 0, next_end = 0;
+    while (next_end < by_end.size()) {
+      u128 at = kept_[by_end[next_end]].end;
+      if (next_start < kept_.size()) at = std::min(at, u128(kept_[next_start].base));
+      if (live_ > 0) Emit(cursor, at, kept_[Top()]);
+      for (; next_end < by_end.size() && kept_[by_end[next_end]].end == at; ++next_end) {
+        kept_[by_end[next_end]].ended = true;
+        --live_;
       }
+      for (; next_start < kept_.size() && kept_[next_start].base == at; ++next_start) Start(next_start);
+      cursor = at;
     }
-    out.regions.push_back({uint64_t(from), Size(uint64_t(from), to), e.kind, e.attributes});
-  };
+    if (overlaps_unlisted_ > 0)
+      log_.Note(ChangeKind::kOverlapResolved, 0, 0, [&] {
+        return "and " + std::to_string(overlaps_unlisted_) + " more overlapping pairs, not listed";
+      });
+  }
 
-  u128 cursor = 0;
-  for (size_t i = 0; i < events.size();) {
-    const u128 at = events[i].at;
-    if (active_count > 0) emit(cursor, at, *winner());
-    for (; i < events.size() && events[i].at == at; ++i) {
-      const Event& ev = events[i];
-      const Entry& e = kept[ev.entry];
-      auto& list = active[static_cast<size_t>(e.kind)];
-      if (ev.start) {
-        size_t listed = 0;
-        for (size_t k = 0; k < active.size() && overlap_notes < kMaxOverlapNotes; ++k) {
-          for (const ActiveKey& other : active[k]) {
-            if (overlap_notes == kMaxOverlapNotes) break;
-            ++overlap_notes;
-            ++listed;
-            const Entry& o = kept[other.second];
-            u128 overlap_end = std::min(o.end, e.end);
-            std::string what = "/" + std::string(section) + "/" + std::to_string(o.index) + " " +
-                               std::string(RegionKindName(o.kind)) + " " + Range(o.base, o.end) +
-                               " overlaps /" + section + "/" + std::to_string(e.index) + " " +
-                               std::string(RegionKindName(e.kind)) + " " + Range(e.base, e.end);
-            if (o.kind == e.kind) {
-              note(ChangeKind::kMerged, e.base, overlap_end, what + ": merged");
-            } else {
-              const Entry& win = Rank(o, by_type) > Rank(e, by_type) ? o : e;
-              note(ChangeKind::kOverlapResolved, e.base, overlap_end,
-                   what + ": " + std::string(RegionKindName(win.kind)) + " wins on " + Range(e.base, overlap_end));
-            }
-          }
-        }
-        overlaps_unlisted += active_count - listed;  // one per overlapping pair
-        list.insert(Key(e, ev.entry, by_type));
-        ++active_count;
+ private:
+  bool Disjoint() const {
+    for (size_t i = 1; i < kept_.size(); ++i)
+      if (kept_[i].base < kept_[i - 1].end) return false;
+    return true;
+  }
+  // Larger wins: rank, then (within a kind) type, then the latest-starting entry.
+  bool Less(size_t a, size_t b) const {
+    const uint64_t rx = kept_[a].rank, ry = kept_[b].rank;
+    return rx != ry ? rx < ry : a < b;  // same rank: same kind and (by type) same type
+  }
+  size_t Top() {
+    auto less = [this](size_t a, size_t b) { return Less(a, b); };
+    while (kept_[heap_.front()].ended) {
+      std::pop_heap(heap_.begin(), heap_.end(), less);
+      heap_.pop_back();
+    }
+    return heap_.front();
+  }
+  void Start(size_t entry) {
+    if (log_.on()) NoteOverlaps(entry);
+    heap_.push_back(entry);
+    std::push_heap(heap_.begin(), heap_.end(), [this](size_t a, size_t b) { return Less(a, b); });
+    ++live_;
+  }
+  void NoteOverlaps(size_t entry);
+  void Emit(u128 from, u128 to, const Entry& e);
+
+  std::vector<Entry>& kept_;
+  const Source& src_;
+  ChangeLog& log_;
+  NormalizedMap* out_;
+  std::vector<size_t> heap_;
+  size_t live_ = 0;
+  size_t overlap_notes_ = 0, overlaps_unlisted_ = 0;
+};
+
+// One note per live entry the new one overlaps, by kind then key, the first
+// kMaxOverlapNotes of the map; the rest are counted.
+void Sweep::NoteOverlaps(size_t entry) {
+  const Entry& e = kept_[entry];
+  size_t listed = 0;
+  if (live_ > 0 && overlap_notes_ < kMaxOverlapNotes) {
+    std::vector<std::pair<size_t, ActiveKey>> others;
+    for (size_t o : heap_)
+      if (!kept_[o].ended) others.push_back({static_cast<size_t>(kept_[o].kind), Key(kept_[o], o, src_.by_type)});
+    std::sort(others.begin(), others.end());
+    for (const auto& [kind, key] : others) {
+      if (overlap_notes_ == kMaxOverlapNotes) break;
+      ++overlap_notes_;
+      ++listed;
+      const Entry& o = kept_[key.second];
+      const u128 overlap_end = std::min(o.end, e.end);
+      auto what = [&] {
+        return "/" + std::string(src_.section) + "/" + std::to_string(o.index) + " " +
+               std::string(RegionKindName(o.kind)) + " " + Range(o.base, o.end) + " overlaps /" + src_.section + "/" +
+               std::to_string(e.index) + " " + std::string(RegionKindName(e.kind)) + " " + Range(e.base, e.end);
+      };
+      if (o.kind == e.kind) {
+        log_.Note(ChangeKind::kMerged, e.base, overlap_end, [&] { return what() + ": merged"; });
       } else {
-        list.erase(Key(e, ev.entry, by_type));
-        --active_count;
+        const Entry& win = o.rank > e.rank ? o : e;
+        log_.Note(ChangeKind::kOverlapResolved, e.base, overlap_end, [&] {
+          return what() + ": " + std::string(RegionKindName(win.kind)) + " wins on " + Range(e.base, overlap_end);
+        });
       }
     }
-    cursor = at;
   }
+  overlaps_unlisted_ += live_ - listed;  // one per overlapping pair
+}
 
-  if (overlaps_unlisted > 0)
-    note(ChangeKind::kOverlapResolved, 0, 0,
-         "and " + std::to_string(overlaps_unlisted) + " more overlapping pairs, not listed");
-  if (linux_requested && use_efi && Has(out.changes, ChangeKind::kOverlapResolved))
-    note(ChangeKind::kOverlapResolved, 0, 0,
-         "linux overlap rule applies to e820 maps only: efi overlaps resolved by kind priority");
+void Sweep::Emit(u128 from, u128 to, const Entry& e) {
+  if (to <= from) return;
+  if (to - from > u128(UINT64_MAX)) {  // [0, 2^64) does not fit a 64-bit size: split it
+    out_->regions.push_back({0, 1ull << 63, e.kind, e.attributes});
+    from = u128(1) << 63;
+  }
+  if (!out_->regions.empty()) {
+    Region& last = out_->regions.back();
+    if (last.end() == from && last.kind == e.kind && last.efi_attributes == e.attributes &&
+        to - last.base <= u128(UINT64_MAX)) {
+      last.size = Size(last.base, to);
+      return;
+    }
+  }
+  out_->regions.push_back({uint64_t(from), Size(uint64_t(from), to), e.kind, e.attributes});
+}
 
-  // Record adjacent merges (overlap merges were recorded above).
+size_t AdjacentMerges(const std::vector<Entry>& kept) {
   size_t touching = 0;
   for (size_t i = 1; i < kept.size(); ++i) {
     const Entry& a = kept[i - 1];
     const Entry& b = kept[i];
     if (a.end == b.base && a.kind == b.kind && a.attributes == b.attributes) ++touching;
   }
-  if (touching > 0)
-    note(ChangeKind::kMerged, 0, 0,
-         std::to_string(touching) + " adjacent " + section + " entries of equal kind merged");
+  return touching;
+}
+
+}  // namespace
+
+NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
+  NormalizedMap out;
+  ChangeLog log(options.record_changes ? &out.changes : nullptr);
+  Source src;
+  src.use_efi = !map.efi.empty();
+  src.section = src.use_efi ? "efi" : "e820";
+  const bool linux_requested = options.overlap == OverlapRule::kLinux;
+  src.by_type = linux_requested && !src.use_efi;  // EFI: see maps/SCHEMA.md
+  src.drop_type0 = src.by_type && LinuxDropsType0(map);
+  if (src.use_efi && !map.e820.empty())
+    log.Note(ChangeKind::kSourceChosen, 0, 0,
+             [] { return std::string("both e820 and efi given: the efi map is used, as a kernel booted by UEFI does"); });
+
+  std::vector<Entry> kept = SourceEntries(map, src.use_efi, src.by_type);
+  RoundEntries(&kept, src, options.round_to_pages, log);
+  auto by_base = [](const Entry& a, const Entry& b) { return a.base < b.base; };
+  if (!std::is_sorted(kept.begin(), kept.end(), by_base)) {
+    log.Note(ChangeKind::kReordered, 0, 0,
+             [&] { return std::string(src.section) + " entries were not sorted by base: sorted"; });
+    std::stable_sort(kept.begin(), kept.end(), by_base);
+  }
+  Sweep(kept, src, log, &out).Run();
+  if (linux_requested && src.use_efi && Has(out.changes, ChangeKind::kOverlapResolved))
+    log.Note(ChangeKind::kOverlapResolved, 0, 0, [] {
+      return std::string("linux overlap rule applies to e820 maps only: efi overlaps resolved by kind priority");
+    });
+  // Adjacent merges (overlap merges were recorded by the sweep).
+  if (log.on()) {
+    if (const size_t touching = AdjacentMerges(kept); touching > 0)
+      log.Note(ChangeKind::kMerged, 0, 0, [&] {
+        return std::to_string(touching) + " adjacent " + src.section + " entries of equal kind merged";
+      });
+  }
   return out;
+}
+
+std::vector<Region> NormalizedRegions(const MemoryMap& map, NormalizeOptions options) {
+  options.record_changes = false;
+  return Normalize(map, options).regions;
 }
 
 Totals ComputeTotals(const NormalizedMap& map) {

@@ -47,6 +47,7 @@ enum class OverlapRule : uint8_t {
 struct NormalizeOptions {
   bool round_to_pages = true;  // RAM inward, everything else outward
   OverlapRule overlap = OverlapRule::kKindPriority;
+  bool record_changes = true;  // false: `changes` stays empty and no message is formatted
 };
 
 struct NormalizedMap {
@@ -59,6 +60,8 @@ struct NormalizedMap {
 int KindPriority(RegionKind k);
 
 NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options = {});
+// The regions alone (options.record_changes ignored): for callers that report no changes.
+std::vector<Region> NormalizedRegions(const MemoryMap& map, NormalizeOptions options = {});
 
 struct Totals {
   uint64_t usable_bytes = 0;         // kUsable + kBootServices + kLoader

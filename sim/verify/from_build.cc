@@ -74,7 +74,7 @@ Input FromBuild(const map::MemoryMap& m, const core::host::BuildResult& b, emu::
   in.format = FormatOf(b.paging);
   in.mem = mem;
   in.map = m;
-  in.regions = map::Normalize(m).regions;
+  in.regions = map::NormalizedRegions(m);
   in.cpu.cr3 = b.root_pa;
   in.cpu.cr4_la57 = in.format == Format::kIa32e5;
   in.cpu.maxphyaddr = m.cpu.maxphyaddr;

@@ -198,9 +198,8 @@ double Panel(const std::string& file, const map::MemoryMap& m, const Scale& s, c
 }  // namespace
 
 Scale::Scale(const map::MemoryMap& m) {
-  const map::NormalizedMap n = map::Normalize(m);
   U128 pos = 0;
-  for (const map::Region& region : n.regions) {
+  for (const map::Region& region : map::NormalizedRegions(m)) {
     if (region.base > pos) segs_.push_back({uint64_t(pos), region.base, "hole"});
     segs_.push_back({region.base, region.end(), std::string(map::RegionKindName(region.kind))});
     pos = region.end();

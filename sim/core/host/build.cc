@@ -51,7 +51,9 @@ struct RecordingAllocator {
     a.reserve = [](void* c, uint64_t n) {
       auto* self = static_cast<RecordingAllocator*>(c);
       self->over_limit = n > self->limit;
-      return !self->over_limit && self->inner.Reserve(n);
+      if (self->over_limit || !self->inner.Reserve(n)) return false;
+      self->frames->reserve(self->frames->size() + n);
+      return true;
     };
     return a;
   }
@@ -66,6 +68,7 @@ std::vector<OutputRegion> OutputMap(const std::vector<map::Region>& regions,
     else runs.push_back({f, f + kFrameBytes});
   }
   std::vector<OutputRegion> out;
+  out.reserve(regions.size() + 2 * runs.size());
   size_t r = 0;
   for (const map::Region& region : regions) {
     const std::string kind(map::RegionKindName(region.kind));
@@ -345,6 +348,7 @@ PlanInput PlanInputFor(const map::MemoryMap& m, const std::vector<RegionInfo>& r
 
 void ReportWindows(const std::vector<Window>& windows, const std::vector<WindowPlacement>& places,
                    const std::vector<std::string>& window_errors, BuildResult* result) {
+  result->windows.reserve(windows.size());
   for (size_t i = 0; i < windows.size(); ++i) {
     WindowReport w;
     w.name = windows[i].name;
@@ -352,7 +356,7 @@ void ReportWindows(const std::vector<Window>& windows, const std::vector<WindowP
     w.empty = places[i].empty;
     w.place = places[i];
     w.error = window_errors[i];
-    result->windows.push_back(w);
+    result->windows.push_back(std::move(w));
   }
 }
 
@@ -383,9 +387,10 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   build.max_frames = options.max_table_frames;  // bounds the sizing pass as well
 
   // The core's view of the map.
-  const map::NormalizedMap normalized = map::Normalize(m);
+  const std::vector<map::Region> normalized = map::NormalizedRegions(m);
   std::vector<RegionInfo> regions;
-  for (const map::Region& r : normalized.regions) regions.push_back({r.base, r.size, r.kind, r.efi_attributes});
+  regions.reserve(normalized.size());
+  for (const map::Region& r : normalized) regions.push_back({r.base, r.size, r.kind, r.efi_attributes});
   std::string mtrr_error;
   if (!MtrrTypeRanges(m, &result.mtrr_types, &mtrr_error)) return bad(mtrr_error);
   std::vector<NamedRange> used;
@@ -420,7 +425,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     for (const std::string& e : window_errors)
       if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
     result.ok = result.error.empty();
-    return result;
+    return std::move(result);
   };
   if (options.plan_only) return finish();
 
@@ -449,7 +454,7 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     return result;
   }
   result.root_pa = built.value.root_pa;
-  result.output_map = OutputMap(normalized.regions, result.table_frames);
+  result.output_map = OutputMap(normalized, result.table_frames);
   return finish();
 }
 
