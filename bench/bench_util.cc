@@ -112,7 +112,11 @@ Planned PlanOnly(const MapFile& file, const std::string& profile, core::Paging p
   // 5-level cases assume an LA57 CPU even where the map's CPU lacks it: they measure the format.
   p.map = LoadedMap(file, &p.error, paging == core::Paging::kX86Level5);
   if (!p.map) return p;
-  p.options.profile = profile;
+  // A name that is no profile is a layout under bench/layouts/ (tools/bench-compare --harness
+  // runs it against an older revision too).
+  const std::string layout = RepoPath("bench/layouts/" + profile + ".json");
+  if (std::filesystem::exists(layout)) p.options.layout_file = layout;
+  else p.options.profile = profile;
   p.options.map_source = file.path;
   p.options.paging = paging;
   // One frame at most: the host plans, starts sizing, and stops before writing anything.

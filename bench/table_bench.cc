@@ -7,7 +7,8 @@
 //   Translate/...                       random addresses inside the mapped runs, resident tree
 // Combinations whose tables exceed kSweepFrames (the legacy 4 KiB profiles on big maps) are
 // left out, except the one bulk case: bootloader 0.10 on the QEMU 7.2 AMD 1 TiB-hole map,
-// 2^28 4 KiB entries in 525,315 table frames (~2 GiB).
+// 2^28 4 KiB entries in 525,315 table frames (~2 GiB). The same map also runs the layout
+// bench/layouts/identity-all.json (every region identity-mapped, whatever its type).
 //   build/release/bench/bootmap_bench --benchmark_filter='^Build/'
 #include <benchmark/benchmark.h>
 
@@ -204,9 +205,12 @@ void RegisterCases() {
       }
     }
   }
-  for (const MapFile& file : BundledMaps())
-    if (file.name == "qemu-7.2-q35-epyc-4g-seabios-e820")
-      RegisterCombo({file, "bootloader-0.10", core::Paging::kX86Level4}, "/bulk", true);
+  for (const MapFile& file : BundledMaps()) {
+    if (file.name != "qemu-7.2-q35-epyc-4g-seabios-e820") continue;
+    RegisterCombo({file, "bootloader-0.10", core::Paging::kX86Level4}, "/bulk", true);
+    // Every region of every type identity-mapped with the largest pages (bench/layouts/).
+    RegisterCombo({file, "identity-all", core::Paging::kX86Level4}, "", false);
+  }
 }
 
 const bool registered = AddRegistrar(&RegisterCases);
