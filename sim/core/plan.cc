@@ -104,6 +104,7 @@ template <class Fn>
 void ForEachSelected(const PlanInput& in, const Window& w, Bounds c, Fn&& fn) {
   const bool regions = (w.sources & kSourceRegions) != 0;
   auto region_pieces = [&](Bounds clip, bool holes, auto&& sink) {
+    if (!regions && !holes) return;  // a window of used, transition or framebuffer ranges only
     uint64_t pos = clip.lo;
     for (size_t i = 0; i < in.region_count; ++i) {
       const RegionInfo& r = in.regions[i];

@@ -299,6 +299,19 @@ void Sweep::Emit(u128 from, u128 to, const Entry& e) {
   out_->regions.push_back({uint64_t(from), Size(uint64_t(from), to), e.kind, e.attributes});
 }
 
+// Stable sort by base. Firmware maps come nearly sorted (a few entries out of place):
+// insertion within a budget of moves, then std::stable_sort for whatever is left.
+void SortByBase(std::vector<Entry>& v) {
+  size_t budget = 8 * v.size() + 64;
+  for (size_t i = 1; i < v.size() && budget > 0; ++i) {
+    const Entry e = v[i];
+    size_t j = i;
+    for (; j > 0 && v[j - 1].base > e.base && budget > 0; --j, --budget) v[j] = v[j - 1];
+    v[j] = e;  // equal bases never pass each other: stable
+  }
+  if (budget == 0) std::stable_sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.base < b.base; });
+}
+
 size_t AdjacentMerges(const std::vector<Entry>& kept) {
   size_t touching = 0;
   for (size_t i = 1; i < kept.size(); ++i) {
@@ -330,7 +343,7 @@ NormalizedMap Normalize(const MemoryMap& map, const NormalizeOptions& options) {
   if (!std::is_sorted(kept.begin(), kept.end(), by_base)) {
     log.Note(ChangeKind::kReordered, 0, 0,
              [&] { return std::string(src.section) + " entries were not sorted by base: sorted"; });
-    std::stable_sort(kept.begin(), kept.end(), by_base);
+    SortByBase(kept);
   }
   Sweep(kept, src, log, &out).Run();
   if (linux_requested && src.use_efi && Has(out.changes, ChangeKind::kOverlapResolved))

@@ -217,6 +217,29 @@ TEST(Normalize, MatchesPageByPageReference) {
   }
 }
 
+// A shuffled map sorts stably, whether nearly sorted (insertion) or not (past the
+// insertion budget): each page is listed twice, same base, and the later listing's
+// attributes must win on every page.
+TEST(Normalize, ShuffledMapsSortStably) {
+  std::mt19937_64 rng(5);
+  for (size_t swaps : {size_t{3}, size_t{100000}}) {
+    constexpr uint64_t kPages = 3000;
+    std::vector<uint64_t> order(kPages);
+    for (uint64_t i = 0; i < kPages; ++i) order[i] = i;
+    for (size_t k = 0; k < swaps; ++k) std::swap(order[rng() % kPages], order[rng() % kPages]);
+    MemoryMap m;
+    for (uint64_t page : order) {
+      m.efi.push_back({7, page * 2 * kPageSize, 1, 0, efi_attr::kUC});
+      m.efi.push_back({7, page * 2 * kPageSize, 1, 0, efi_attr::kWB});
+    }
+    const std::vector<Region> regions = NormalizedRegions(m);
+    ASSERT_EQ(regions.size(), kPages) << swaps << " swaps";
+    for (uint64_t i = 0; i < kPages; ++i) {
+      ASSERT_EQ(regions[i], (Region{i * 2 * kPageSize, kPageSize, RegionKind::kUsable, efi_attr::kWB})) << swaps << " swaps";
+    }
+  }
+}
+
 // Entries starting at one address are taken in listing order: the overlap notes name
 // the earlier-listed entry first, whatever the sort does with ties.
 TEST(Normalize, SimultaneousStartsNotedInListingOrder) {

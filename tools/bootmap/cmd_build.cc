@@ -62,8 +62,8 @@ std::string Report(const core::host::BuildResult& r, const std::string& file, ui
     << " KiB, the root included), " << r.requests.size() << " map requests\n";
   o << "output memory map:\n";
   for (const auto& region : r.output_map) {
-    std::snprintf(line, sizeof line, "  %s-%s %s\n", Hex(region.base, 12).c_str(),
-                  Hex(region.base + region.size - 1, 12).c_str(), region.kind.c_str());
+    std::snprintf(line, sizeof line, "  %s-%s %.*s\n", Hex(region.base, 12).c_str(),
+                  Hex(region.base + region.size - 1, 12).c_str(), int(region.kind.size()), region.kind.data());
     o << line;
   }
   return o.str();

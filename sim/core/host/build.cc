@@ -71,7 +71,7 @@ std::vector<OutputRegion> OutputMap(const std::vector<map::Region>& regions,
   out.reserve(regions.size() + 2 * runs.size());
   size_t r = 0;
   for (const map::Region& region : regions) {
-    const std::string kind(map::RegionKindName(region.kind));
+    const std::string_view kind = map::RegionKindName(region.kind);
     uint64_t pos = region.base;
     const unsigned __int128 end = region.end();
     while (r < runs.size() && runs[r].second <= pos) ++r;

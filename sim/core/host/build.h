@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/builder.h"
@@ -42,7 +43,7 @@ struct WindowReport {
 struct OutputRegion {
   uint64_t base = 0;
   uint64_t size = 0;
-  std::string kind;  // map::RegionKindName, or "page-tables"
+  std::string_view kind;  // map::RegionKindName, or "page-tables" (static strings)
 };
 
 // ok: everything built. built && !ok: some windows could not be placed (their
