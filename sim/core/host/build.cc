@@ -118,6 +118,7 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
   const uint64_t phys_mask = top - 1;
   struct Var { uint64_t base, end; MemType type; };
   std::vector<Var> vars;
+  vars.reserve(mtrr.variable.size());
   for (size_t i = 0; i < mtrr.variable.size(); ++i) {
     const map::MtrrVariable& v = mtrr.variable[i];
     const uint64_t mask = v.mask & phys_mask & ~uint64_t{0xfff};
@@ -133,7 +134,9 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
     const uint64_t base = v.base & mask;
     vars.push_back({base, base + size, v.type});
   }
-  std::vector<uint64_t> cuts = {0, top};
+  std::vector<uint64_t> cuts;
+  cuts.reserve(3 + 2 * (mtrr.fixed.size() + vars.size()));
+  cuts.insert(cuts.end(), {0, top});
   // Unknown fixed ranges (map::Mtrrs::fixed_known) are WB by assumption below 1 MiB, as the verifier has it.
   const bool fixed = !mtrr.fixed.empty() || !mtrr.fixed_known;
   if (fixed) cuts.push_back(1 << 20);
@@ -141,6 +144,7 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
   for (const Var& v : vars) cuts.insert(cuts.end(), {v.base, v.end});
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  out->reserve(cuts.size());
   // SDM Vol. 3A 12.11.4.1: fixed ranges below 1 MiB; else matching variable ranges
   // (one type, or UC if any is UC, or WT for WT+WB; other mixes are undefined: UC);
   // else the default type. An undefined mix stays its own range even beside a real UC

@@ -56,7 +56,7 @@ struct BuildResult {
   std::string error;
 
   Paging paging = Paging::kX86Level4;
-  std::string paging_reason;            // why this format: "--paging", "the profile's own", "the CPU has LA57", ...
+  std::string_view paging_reason;       // why this format (static strings): "--paging", "the profile's own", "the CPU has LA57", ...
   BuildOptions build_options;           // what the core was (or would be) given: format, leaf sizes, NX, MAXPHYADDR
   uint64_t root_pa = kNoRoot;           // CR3 / EPTP address
   uint64_t pat_msr = 0;                 // IA32_PAT the leaves assume (formats.h)
