@@ -202,19 +202,37 @@ std::string DescribeRequest(const BuildResult& r, uint32_t index) {
          Hex(q.size) + " -> pa " + Hex(q.pa) + ")";
 }
 
+// A profile's layout, made once and shared by every build (nothing changes it).
+std::shared_ptr<const HostLayout> ProfileLayout(std::string_view name) {
+  static const std::vector<std::shared_ptr<const HostLayout>> layouts = [] {
+    std::vector<std::shared_ptr<const HostLayout>> all;
+    for (std::string_view profile : ProfileNames()) {
+      auto layout = std::make_shared<HostLayout>();
+      LoadProfile(profile, layout.get());
+      all.push_back(std::move(layout));
+    }
+    return all;
+  }();
+  for (const auto& layout : layouts)
+    if (layout->profile == name) return layout;
+  return nullptr;
+}
+
 // The layout: --layout, else --profile, else the map's own, else the default profile.
 std::string ResolveLayout(const map::MemoryMap& m, const HostOptions& options, const std::string& source,
-                          HostLayout* layout) {
-  if (!options.layout_file.empty()) return LoadLayoutFile(options.layout_file, layout);
-  if (!options.profile.empty()) {
-    if (LoadProfile(options.profile, layout)) return "";
+                          std::shared_ptr<const HostLayout>* out) {
+  if (options.layout_file.empty() && (!options.profile.empty() || m.layout_json.empty())) {
+    const std::string_view name = options.profile.empty() ? kDefaultProfile : std::string_view(options.profile);
+    if ((*out = ProfileLayout(name))) return "";
     std::string why = "unknown profile \"" + options.profile + "\" (profiles:";
     for (std::string_view p : ProfileNames()) why += " " + std::string(p);
     return why + ")";
   }
-  if (!m.layout_json.empty()) return ParseLayout(m.layout_json, source, "/layout", layout);
-  LoadProfile(kDefaultProfile, layout);
-  return "";
+  auto layout = std::make_shared<HostLayout>();
+  std::string error = options.layout_file.empty() ? ParseLayout(m.layout_json, source, "/layout", layout.get())
+                                                  : LoadLayoutFile(options.layout_file, layout.get());
+  if (error.empty()) *out = std::move(layout);
+  return error;
 }
 
 // --paging, else the layout's own, else 5-level paging when the CPU has LA57, as Linux
@@ -373,10 +391,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   };
 
   const std::string source = options.map_source.empty() ? m.name : options.map_source;  // for errors
-  auto shared_layout = std::make_shared<HostLayout>();
-  HostLayout& layout = *shared_layout;
-  if (std::string e = ResolveLayout(m, options, source, &layout); !e.empty()) return bad(e);
-  result.layout = shared_layout;
+  if (std::string e = ResolveLayout(m, options, source, &result.layout); !e.empty()) return bad(e);
+  const HostLayout& layout = *result.layout;
   result.profile = layout.profile;
   std::vector<Window> windows = layout.windows;  // a window that cannot be placed is left out here
   if (std::string e = ChoosePaging(m, options, layout, &result); !e.empty()) return bad(e);
