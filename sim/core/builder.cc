@@ -222,6 +222,9 @@ class Walker {
     prepared_->head = t[0];
     prepared_->head_table = reinterpret_cast<uint64_t*>(uintptr_t(t[1]));
     --prepared_->count;
+    // The next frame's link words are the next pop's first load: start fetching it while
+    // this table is written (a pointer chase through memory the cache lost long ago).
+    if (prepared_->count > 0) __builtin_prefetch(prepared_->head_table, 1);
     if (fill_end <= fill) fill = fill_end = kEntriesPerTable;
     for (uint64_t i = 0; i < fill; ++i) t[i] = 0;
     for (uint64_t i = fill_end; i < kEntriesPerTable; ++i) t[i] = 0;
