@@ -21,10 +21,11 @@ mutant code-made-nx sim/core/plan.cc transition-permissions all \
 mutant e820-ram-uncached sim/core/plan.cc wrong-memtype all \
   'if (efi_attributes == 0) return runtime ? MemType::kUC : MemType::kWB;' \
   'if (efi_attributes == 0) return runtime ? MemType::kUC : MemType::kUC;'
-# EFI_MEMORY_RUNTIME ignored: runtime MMIO/reserved regions are not identity-mapped.
+# EFI_MEMORY_RUNTIME ignored (the window's kinds tested where its runtime kinds belong):
+# runtime MMIO/reserved regions are not identity-mapped.
 mutant efi-runtime-attr-ignored sim/core/plan.cc efi-runtime-unmapped all \
-  'return (w.kinds & bit) || ((r.efi_attributes & kEfiRuntime) && (w.runtime_kinds & bit));' \
-  'return (w.kinds & bit) != 0;'
+  '((r.efi_attributes & kEfiRuntime) && (w.runtime_kinds & bit))' \
+  '((r.efi_attributes & kEfiRuntime) && (w.kinds & bit))'
 # Off by one in the free-slot run: the direct map starts in an occupied (low-half) slot.
 mutant auto-slot-off-by-one sim/core/plan.cc bad-placement all \
   'start = s + 1 - uint32_t(need);' \
