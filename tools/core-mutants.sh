@@ -7,7 +7,7 @@
 # reaches the bug (only tools/fuzz-mutants plants it; its oracle is the same verifier,
 # run on the fuzzer's maps); OLD -> NEW: an exact replacement
 # that must occur exactly once in FILE (a stale pattern fails both scripts). The mutated
-# FILE must still compile with clang -Werror and g++ -Werror.
+# FILE must still compile with -Werror: g++ (oracle-mutants) and clang (fuzz-mutants).
 # shellcheck shell=bash
 
 # ---- planner (sim/core/plan.cc)
