@@ -143,7 +143,8 @@ void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_
     }
     if (round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
       const Entry before = e;
-      if (RoundsInward(e.kind)) {
+      const bool inward = RoundsInward(e.kind);
+      if (inward) {
         const u128 base = (u128(e.base) + kPage - 1) / kPage * kPage;
         const u128 end = e.end / kPage * kPage;
         if (end <= base) {
@@ -158,7 +159,6 @@ void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_
         e.base = e.base / kPageSize * kPageSize;
         e.end = (e.end + kPage - 1) / kPage * kPage;
       }
-      const bool inward = RoundsInward(e.kind);
       log.Note(inward ? ChangeKind::kRoundedInward : ChangeKind::kRoundedOutward, e.base, e.end, [&] {
         return Where(src, e) + " " + Range(before.base, before.end) + (inward ? " rounded inward to " : " rounded outward to ") +
                Range(e.base, e.end);
