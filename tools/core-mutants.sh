@@ -66,6 +66,16 @@ mutant whole-span-tail-hole-dropped sim/core/plan.cc unmapped ept \
   'if (holes && pos < clip.hi) sink(SelectedRange{pos, clip.hi, Origin::kHole, RegionKind::kReserved, 0});' \
   'if (holes && pos > clip.hi) sink(SelectedRange{pos, clip.hi, Origin::kHole, RegionKind::kReserved, 0});'
 
+# Differing caps made disjoint without rounding out: a 2 MiB leaf both caps allow is split
+# between two pieces (the CI finding regressions/overlapping-caps-split-into-4k).
+mutant cap-pieces-not-rounded sim/core/cap_pieces.h leaves-not-minimal fuzz \
+  'const uint64_t mask = LevelBytes(level_) - 1;' \
+  'const uint64_t mask = 0;'
+# A piece takes the larger of its first request's cap and the smallest over it.
+mutant cap-pieces-first-cap sim/core/plan.cc page-over-cap fuzz \
+  'p.max_level = level;' \
+  'p.max_level = level > head.max_level ? level : head.max_level;'
+
 # ---- builder (sim/core/builder.cc, formats.h)
 # After a partial first entry, pa advances a whole step instead of the distance covered.
 mutant pa-advances-whole-step sim/core/builder.cc wrong-pa all \

@@ -1,5 +1,7 @@
 #include "sim/core/plan.h"
 
+#include "sim/core/cap_pieces.h"
+
 namespace bootmap::core {
 namespace {
 
@@ -507,24 +509,82 @@ size_t EmitRequests(const PlanInput& in, PlanOutput* out) {
 // or across windows (a used range inside RAM): merge what the sort brought together, so
 // the builder sees one run and takes the largest pages over the union. The merged run
 // belongs to its first window. Overlapping pieces never hide a type boundary: each was
-// split at every one. Returns the count kept.
-size_t MergeSameMappingRuns(const PlanInput& in, MapRequest* requests, size_t count) {
-  size_t kept = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const MapRequest& r = requests[i];
-    if (kept > 0) {
-      MapRequest& l = requests[kept - 1];
-      const uint64_t l_last = l.va + (l.size - 1), r_last = r.va + (r.size - 1);  // ends may be 2^64
-      const bool overlap = r.va <= l_last;
-      const bool adjacent = !overlap && r.va - 1 == l_last && !IsBoundary(in, l.pa + l.size, Cacheable(l.type));
-      if (r.max_level == l.max_level && SameMapping(r, l) && (overlap || adjacent)) {
-        l.size = Max(l_last, r_last) - l.va + 1;
-        continue;
-      }
-    }
-    requests[kept++] = r;
+// split at every one. Runs whose page-size caps differ become disjoint pieces, each with
+// the smallest cap over it (cap_pieces.h).
+struct Cluster {
+  size_t first;  // requests [first, end) map as one run over [va, last]
+  size_t end;
+  uint64_t last;
+  bool mixed_caps;
+};
+
+Cluster NextCluster(const PlanInput& in, const MapRequest* requests, size_t count, size_t first) {
+  const MapRequest& l = requests[first];
+  Cluster c{first, first + 1, l.va + (l.size - 1), false};  // ends may be 2^64
+  for (; c.end < count; ++c.end) {
+    const MapRequest& r = requests[c.end];
+    const bool overlap = r.va <= c.last;
+    const bool adjacent = !overlap && r.va - 1 == c.last &&
+                          !IsBoundary(in, l.pa + (c.last - l.va) + 1, Cacheable(l.type));
+    if (!SameMapping(r, l) || !(overlap || adjacent)) break;
+    const uint64_t r_last = r.va + (r.size - 1);
+    c.last = Max(c.last, r_last);
+    c.mixed_caps |= r.max_level != l.max_level;
   }
-  return kept;
+  return c;
+}
+
+// The requests a cluster becomes.
+size_t PieceCount(const MapRequest* requests, const Cluster& c) {
+  if (!c.mixed_caps) return 1;
+  size_t n = 0;
+  ForEachCapPiece(requests + c.first, c.end - c.first, requests[c.first].va, c.last,
+                  [&](uint64_t, uint64_t, uint8_t) { ++n; });
+  return n;
+}
+
+// Writes a cluster's pieces from requests[*out] on. Mixed clusters must not overlap the
+// pieces they write (see MergeSameMappingRuns).
+void WritePieces(const MapRequest* requests, const Cluster& c, MapRequest* dest, size_t* out) {
+  const MapRequest head = requests[c.first];
+  if (!c.mixed_caps) {
+    dest[*out] = head;
+    dest[(*out)++].size = c.last - head.va + 1;
+    return;
+  }
+  ForEachCapPiece(requests + c.first, c.end - c.first, head.va, c.last, [&](uint64_t f, uint64_t l, uint8_t level) {
+    MapRequest& p = dest[(*out)++];
+    p = head;
+    p.va = f;
+    p.pa = head.pa + (f - head.va);
+    p.size = l - f + 1;
+    p.max_level = level;
+  });
+}
+
+// In place: clusters of one cap shrink, but mixed ones may grow, so when the output
+// would overtake the input the requests first move up by `shift`. Returns the count
+// kept, or more than `capacity` (the capacity needed) with nothing changed.
+size_t MergeSameMappingRuns(const PlanInput& in, MapRequest* requests, size_t count, size_t capacity) {
+  bool one_cap = true;
+  for (size_t i = 1; i < count && one_cap; ++i) one_cap = requests[i].max_level == requests[0].max_level;
+  size_t shift = 0, out = 0;
+  for (size_t i = 0; i < count && !one_cap;) {
+    const Cluster c = NextCluster(in, requests, count, i);
+    out += PieceCount(requests, c);
+    if (c.mixed_caps && out > c.first) shift = Max(shift, out - c.first);  // written before read
+    i = c.end;
+  }
+  if (count + shift > capacity) return count + shift;
+  for (size_t i = count; shift != 0 && i-- > 0;) requests[i + shift] = requests[i];
+  const MapRequest* input = requests + shift;
+  out = 0;
+  for (size_t i = 0; i < count;) {
+    const Cluster c = NextCluster(in, input, count, i);
+    WritePieces(input, c, requests, &out);
+    i = c.end;
+  }
+  return out;
 }
 
 }  // namespace
@@ -544,7 +604,13 @@ Result<size_t> Plan(const PlanInput& in, PlanOutput* out) {
     return {e, count};
   }
   SortRequests(out->requests, count);
-  return {Error{}, MergeSameMappingRuns(in, out->requests, count)};
+  const size_t kept = MergeSameMappingRuns(in, out->requests, count, out->capacity);
+  if (kept > out->capacity) {
+    Error e = Fail(Status::kBufferTooSmall, "request buffer too small for the pieces of differing page-size caps");
+    e.needed = kept;
+    return {e, kept};
+  }
+  return {Error{}, kept};
 }
 
 }  // namespace bootmap::core

@@ -16,6 +16,10 @@ struct Planned {
   std::vector<WindowPlacement> windows;
 };
 
+struct Bounds2 {
+  uint64_t lo, hi;
+};
+
 Planned RunPlan(PlanInput in, std::vector<Window> windows, size_t capacity = 4096) {
   Planned p;
   in.layout.windows = windows.data();
@@ -232,8 +236,69 @@ TEST(Plan, SameMappingRunsMergeAcrossWindows) {
   EXPECT_EQ(p.requests[0].pa, 7 * kMiB);
   EXPECT_EQ(p.requests[0].size, 57 * kMiB);
   EXPECT_EQ(p.requests[0].window, 0u);
-  ram.max_level = kLevel4K;  // a different page-size cap keeps them apart
-  EXPECT_EQ(RunPlan(in, {used, ram}).requests.size(), 2u);
+  ram.max_level = kLevel4K;  // a smaller cap: the overlap and the rest of ram take it
+  p = RunPlan(in, {used, ram});
+  ASSERT_EQ(p.requests.size(), 2u);
+  EXPECT_EQ(p.requests[0].size, 8 * kMiB + 4096 - 7 * kMiB);
+  EXPECT_EQ(p.requests[0].max_level, kLevel1G);
+  EXPECT_EQ(p.requests[1].max_level, kLevel4K);
+}
+
+// Identity windows of one type over [lo, hi) each, with their caps.
+Planned PlanCapped(const std::vector<std::pair<Bounds2, uint8_t>>& windows, size_t capacity = 4096) {
+  static const std::vector<RegionInfo> regions = {{0, 8 * kGiB, RegionKind::kUsable, 0}};
+  std::vector<Window> ws;
+  for (const auto& [b, level] : windows) {
+    Window w;
+    w.kinds = kAllKinds;
+    w.min_addr = b.lo;
+    w.max_addr = b.hi;
+    w.type_rule = TypeRule::kFixed;
+    w.max_level = level;
+    ws.push_back(w);
+  }
+  return RunPlan(WithRam(&regions), ws, capacity);
+}
+
+// Found by build_verify_fuzzer in CI (leaves-not-minimal): a window capped at 2 MiB over
+// [0, 4 KiB) and one capped at 1 GiB over [0, 2 MiB) were built as two requests, the
+// first's page table blocking the 2 MiB page both allow. Differing caps now give
+// disjoint pieces with the smallest cap over each (cap_pieces.h).
+TEST(Plan, OverlappingCapsTakeTheSmallestWhereTheyMeet) {
+  Planned p = PlanCapped({{{0, 4096}, kLevel2M}, {{0, 2 * kMiB}, kLevel1G}});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 1u);
+  EXPECT_EQ(p.requests[0].size, 2 * kMiB);
+  EXPECT_EQ(p.requests[0].max_level, kLevel2M);
+  // The open bug this closes (was fuzz/known/): a 4 KiB cap inside a 1 GiB run.
+  p = PlanCapped({{{0, 4 * kGiB}, kLevel1G}, {{kGiB + 4096, kGiB + 8192}, kLevel4K}});
+  ASSERT_TRUE(p.result.ok());
+  ASSERT_EQ(p.requests.size(), 3u);
+  EXPECT_EQ(p.requests[1].va, kGiB + 4096);
+  EXPECT_EQ(p.requests[1].size, 4096u);
+  EXPECT_EQ(p.requests[1].max_level, kLevel4K);
+  EXPECT_EQ(p.requests[2].size, 3 * kGiB - 8192);
+}
+
+// Pieces can outnumber the requests: the buffer must hold them while the requests are
+// still read, and a short one reports the capacity to retry with.
+TEST(Plan, CapPiecesThatOutgrowTheBufferReportNeeded) {
+  std::vector<std::pair<Bounds2, uint8_t>> ws = {{{0, 4 * kGiB}, kLevel1G}};
+  for (uint64_t g = 1; g <= 3; ++g) ws.push_back({{g * kGiB + 4096, g * kGiB + 8192}, kLevel4K});
+  Planned small = PlanCapped(ws, 4);
+  ASSERT_EQ(small.result.error.status, Status::kBufferTooSmall);
+  const size_t needed = small.result.error.needed;
+  EXPECT_GE(needed, 7u);
+  Planned enough = PlanCapped(ws, needed);
+  ASSERT_TRUE(enough.result.ok()) << StatusName(enough.result.error.status);
+  ASSERT_EQ(enough.requests.size(), 7u);
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(enough.requests[i].max_level, i % 2 ? kLevel4K : kLevel1G);
+    if (i > 0) {
+      EXPECT_EQ(enough.requests[i].va, enough.requests[i - 1].va + enough.requests[i - 1].size);
+    }
+  }
+  EXPECT_EQ(PlanCapped(ws, needed - 1).result.error.status, Status::kBufferTooSmall);
 }
 
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
