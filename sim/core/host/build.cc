@@ -221,6 +221,10 @@ std::shared_ptr<const HostLayout> ProfileLayout(std::string_view name) {
 // The layout: --layout, else --profile, else the map's own, else the default profile.
 std::string ResolveLayout(const map::MemoryMap& m, const HostOptions& options, const std::string& source,
                           std::shared_ptr<const HostLayout>* out) {
+  if (options.layout) {
+    *out = options.layout;
+    return "";
+  }
   if (options.layout_file.empty() && (!options.profile.empty() || m.layout_json.empty())) {
     const std::string_view name = options.profile.empty() ? kDefaultProfile : std::string_view(options.profile);
     if ((*out = ProfileLayout(name))) return "";

@@ -21,6 +21,7 @@ namespace bootmap::core::host {
 struct HostOptions {
   std::string profile;      // a named profile; "" = the map's layout, else kDefaultProfile
   std::string layout_file;  // --layout FILE (wins over profile and the map's layout)
+  std::shared_ptr<const HostLayout> layout;  // parsed once (LoadLayoutFile): wins over all of these
   std::string map_source;   // the map file's name, for errors about its `layout`
   std::optional<Paging> paging;  // default: the layout's own, else 5-level if the CPU has LA57, else 4-level
   uint64_t seed = 0;             // auto offsets: 0 = lowest free slots

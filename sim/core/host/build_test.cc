@@ -105,6 +105,33 @@ TEST(HostBuild, HandCountedIdentityOfRam) {
   }
 }
 
+// A layout parsed once (HostOptions::layout) wins over a profile, a --layout file and the
+// map's own layout, and builds what the same JSON in the map builds.
+TEST(HostBuild, ParsedLayoutWinsAndMatchesTheMapsOwn) {
+  map::MemoryMap m;
+  m.cpu.maxphyaddr = 40;
+  m.e820 = {{0, 0x9f000, 1}, {kMiB, kGiB, 1}, {2 * kGiB, kGiB, 2}};
+  const std::string ram_only = R"({"windows": [{"name": "ram", "kinds": "ram", "placement": "identity"}]})";
+  auto parsed = std::make_shared<HostLayout>();
+  ASSERT_EQ(ParseLayout(ram_only, "test", "", parsed.get()), "");
+  emu::PhysMem mem_a(m.cpu.maxphyaddr), mem_b(m.cpu.maxphyaddr);
+  HostOptions o;
+  o.layout = parsed;
+  o.profile = "linux";
+  o.layout_file = "/nonexistent.json";
+  m.layout_json = R"({"windows": [{"name": "all", "kinds": "all", "placement": "identity"}]})";
+  const BuildResult a = BuildWith(m, o, &mem_a);
+  ASSERT_TRUE(a.ok) << a.error;
+  m.layout_json = ram_only;
+  const BuildResult b = BuildWith(m, {}, &mem_b);
+  ASSERT_TRUE(b.ok) << b.error;
+  ASSERT_EQ(a.windows.size(), 1u);
+  EXPECT_EQ(a.windows[0].name, "ram");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(a.totals.leaves[i], b.totals.leaves[i]) << i;
+  EXPECT_GT(a.totals.leaves[0], 0u);
+  EXPECT_EQ(a.table_frames.size(), b.table_frames.size());
+}
+
 // Every profile builds the QEMU AMD-hole map (bootloader 0.10 fails as it did); each
 // translation is what a request asked for, and the builder takes the fewest leaves for
 // the requests it was given (the builder against its input; the planner is checked

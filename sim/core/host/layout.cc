@@ -2,7 +2,7 @@
 #include "sim/core/host/layout.h"
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "sim/io/json_util.h"
 #include "sim/map/memory_map.h"
@@ -279,25 +279,32 @@ const char* HostLayout::Keep(std::string s) {
   return strings_.back().c_str();
 }
 
-std::string ParseLayout(std::string_view json_text, std::string_view source,
-                        std::string_view pointer, HostLayout* out) {
-  Json doc = Json::parse(json_text, nullptr, false);
-  if (doc.is_discarded()) return std::string(source) + ":" + std::string(pointer) + ": not valid JSON";
+namespace {
+
+std::string ParseLayoutDoc(const Json& doc, std::string_view source, std::string_view pointer, HostLayout* out) {
   Parser p(source, out);
   if (!p.Layout(doc, std::string(pointer))) return p.error();
   return "";
 }
 
+}  // namespace
+
+std::string ParseLayout(std::string_view json_text, std::string_view source,
+                        std::string_view pointer, HostLayout* out) {
+  Json doc = Json::parse(json_text, nullptr, false);
+  if (doc.is_discarded()) return std::string(source) + ":" + std::string(pointer) + ": not valid JSON";
+  return ParseLayoutDoc(doc, source, pointer, out);
+}
+
 std::string LoadLayoutFile(const std::string& path, HostLayout* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return path + ": cannot open";
-  std::ostringstream text;
-  text << in.rdbuf();
-  Json doc = Json::parse(text.str(), nullptr, false);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return path + ": not valid JSON";
   if (doc.is_object() && doc.contains("layout") && !doc.contains("windows") && !doc.contains("profile"))
-    return ParseLayout(doc["layout"].dump(), path, "/layout", out);
-  return ParseLayout(text.str(), path, "", out);
+    return ParseLayoutDoc(doc["layout"], path, "/layout", out);
+  return ParseLayoutDoc(doc, path, "", out);
 }
 
 }  // namespace bootmap::core::host
