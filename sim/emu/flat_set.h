@@ -1,6 +1,7 @@
 // Open-addressing hash set/map of 64-bit keys (linear probing, power-of-two capacity).
 // For frame numbers and table addresses: far fewer cache misses than std::unordered_map.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -90,7 +91,24 @@ class FrameSet {
     const uint64_t bit = uint64_t{1} << ((pa >> 12) & 63);
     if (word & bit) return false;
     word |= bit;
+    ++size_;
     return true;
+  }
+  uint64_t size() const { return size_; }
+
+  // The frames' addresses, ascending.
+  std::vector<uint64_t> Sorted() const {
+    std::vector<uint64_t> keys, out;
+    blocks_.ForEach([&](uint64_t key, const Block&) { keys.push_back(key); });
+    std::sort(keys.begin(), keys.end());
+    out.reserve(size_);
+    for (uint64_t key : keys) {
+      const Block& b = *blocks_.Find(key);
+      for (uint64_t w = 0; w < 8; ++w)
+        for (uint64_t bits = b.words[w]; bits != 0; bits &= bits - 1)
+          out.push_back((key << 21) | (w << 18) | (uint64_t(__builtin_ctzll(bits)) << 12));
+    }
+    return out;
   }
 
  private:
@@ -98,6 +116,7 @@ class FrameSet {
     uint64_t words[8];
   };
   FlatMap64<Block> blocks_;
+  uint64_t size_ = 0;
 };
 
 }  // namespace bootmap::emu

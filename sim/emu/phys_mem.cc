@@ -23,7 +23,9 @@ PhysMem& PhysMem::operator=(PhysMem&& other) noexcept {
   if (this != &other) {
     maxphyaddr_ = other.maxphyaddr_;
     id_ = other.id_;
-    index_ = std::move(other.index_);
+    blocks_ = std::move(other.blocks_);
+    block_store_ = std::move(other.block_store_);
+    frame_count_ = other.frame_count_;
     chunks_ = std::move(other.chunks_);
     chunk_used_ = other.chunk_used_;
     chunk_cap_ = other.chunk_cap_;
@@ -33,7 +35,9 @@ PhysMem& PhysMem::operator=(PhysMem&& other) noexcept {
 }
 
 void PhysMem::Clear() {
-  index_.Clear();
+  blocks_.Clear();
+  block_store_.clear();
+  frame_count_ = 0;
   chunks_.clear();
   chunk_used_ = chunk_cap_ = 0;
   id_ = NewId();  // forget cached frame pointers
@@ -44,7 +48,7 @@ void PhysMem::FreeChunk::operator()(Frame* p) const { std::free(p); }
 PhysMem::Frame* PhysMem::NewFrame() {
   constexpr uint64_t kHugeFrames = 512;  // 2 MiB
   if (chunk_used_ == chunk_cap_) {
-    uint64_t n = std::clamp<uint64_t>(index_.size(), 8, kHugeFrames);
+    uint64_t n = std::clamp<uint64_t>(frame_count_, 8, kHugeFrames);
     uint64_t align = n == kHugeFrames ? n * kFrameSize : kFrameSize;
     void* p = std::aligned_alloc(align, n * kFrameSize);
     if (p == nullptr) throw std::bad_alloc();
@@ -60,16 +64,26 @@ PhysMem::Frame* PhysMem::NewFrame() {
 
 uint8_t* PhysMem::FrameForWrite(uint64_t pa) {
   if (!InRange(pa)) return nullptr;
-  auto [slot, inserted] = index_.Insert(pa / kFrameSize);
-  if (inserted) *slot = NewFrame();
-  return (*slot)->bytes;
+  const uint64_t fn = pa / kFrameSize;
+  auto [slot, inserted] = blocks_.Insert(fn / kBlockFrames);
+  if (inserted) {
+    block_store_.push_back(std::make_unique<Block>());
+    *slot = block_store_.back().get();
+  }
+  Frame*& frame = (*slot)->frames[fn % kBlockFrames];
+  if (frame == nullptr) {
+    frame = NewFrame();
+    ++frame_count_;
+  }
+  return frame->bytes;
 }
 
 const uint8_t* PhysMem::FrameForReadSlow(uint64_t fn) const {
-  Frame* const* slot = index_.Find(fn);
-  if (slot == nullptr) return nullptr;  // not cached: the frame may be written later
-  tls_frame_cache_[fn % kCacheSlots] = detail::CachedFrame{id_, fn, (*slot)->bytes};
-  return (*slot)->bytes;
+  Block* const* block = blocks_.Find(fn / kBlockFrames);
+  const Frame* frame = block ? (*block)->frames[fn % kBlockFrames] : nullptr;
+  if (frame == nullptr) return nullptr;  // not cached: the frame may be written later
+  tls_frame_cache_[fn % kCacheSlots] = detail::CachedFrame{id_, fn, frame->bytes};
+  return frame->bytes;
 }
 
 void PhysMem::Write64(uint64_t pa, uint64_t value) {

@@ -1,8 +1,13 @@
 #include "sim/emu/phys_mem.h"
 
+#include "sim/emu/flat_set.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <new>
+#include <vector>
 #include <utility>
 
 namespace bootmap::emu {
@@ -44,6 +49,38 @@ TEST(PhysMem, ManyFrames) {
   mem.Clear();
   EXPECT_EQ(mem.frames(), 0u);
   EXPECT_EQ(mem.Read64(4096), 0u);
+}
+
+// ForEachFrame gives each written frame's own address and bytes: both sides of a 2 MiB
+// block edge, a block's last frame, and the top of a 52-bit space.
+TEST(PhysMem, ForEachFrameGivesEachFramesAddress) {
+  PhysMem mem(52);
+  const uint64_t frames[] = {0x1ff000, 0x200000, 0x3ff000, 0x5000, (uint64_t{1} << 52) - 4096};
+  for (uint64_t pa : frames) mem.Write64(pa + 8, pa ^ 0x55);
+  std::vector<uint64_t> seen;
+  mem.ForEachFrame([&](uint64_t pa, const uint8_t* bytes) {
+    uint64_t v;
+    std::memcpy(&v, bytes + 8, 8);
+    EXPECT_EQ(v, pa ^ 0x55) << std::hex << pa;
+    seen.push_back(pa);
+  });
+  std::sort(seen.begin(), seen.end());
+  std::vector<uint64_t> want(std::begin(frames), std::end(frames));
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(mem.frames(), 5u);
+}
+
+// FrameSet counts each frame once and lists them ascending, across blocks inserted out of order.
+TEST(FrameSet, SortedListsEachFrameOnceAscending) {
+  FrameSet set;
+  const uint64_t frames[] = {(uint64_t{1} << 51) + 0x3000, 0x200000, 0x1ff000, 0x5000, 0x1ff000, 0x40000, 0x7000};
+  size_t inserted = 0;
+  for (uint64_t pa : frames) inserted += set.Insert(pa);
+  EXPECT_EQ(inserted, 6u);
+  EXPECT_EQ(set.size(), 6u);
+  EXPECT_EQ(set.Sorted(),
+            (std::vector<uint64_t>{0x5000, 0x7000, 0x40000, 0x1ff000, 0x200000, (uint64_t{1} << 51) + 0x3000}));
 }
 
 // The frame-pointer cache never serves a frame to another PhysMem, after Clear(), or after a move.

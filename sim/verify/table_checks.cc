@@ -1,8 +1,8 @@
 // Table frames reached from the root: where they lie and whether the builder reported them.
 #include <algorithm>
 #include <cstring>
-#include <unordered_set>
 
+#include "sim/emu/flat_set.h"
 #include "sim/emu/ia32e_entry.h"
 #include "sim/verify/verifier.h"
 
@@ -22,9 +22,9 @@ TableWalk CollectTables(const Input& in, uint64_t max_tables) {
   const uint64_t addr = emu::ia32e::AddrMask(phys);
   const int levels = Levels(in.format);
   const uint64_t root = (ept ? in.ept.eptp : in.cpu.cr3) & addr;
-  std::unordered_set<uint64_t> seen;
+  emu::FrameSet seen;
   std::vector<std::pair<uint64_t, int>> stack = {{root, levels}};
-  seen.insert(root);
+  seen.Insert(root);
   while (!stack.empty()) {
     auto [table, level] = stack.back();
     stack.pop_back();
@@ -41,7 +41,7 @@ TableWalk CollectTables(const Input& in, uint64_t max_tables) {
       const bool bad = ept ? emu::EptMisconfigBits(in.ept, level, e) != 0 : emu::ReservedBits(in.cpu, level, e) != 0;
       if (bad) continue;
       const uint64_t child = e & addr;
-      if (!seen.insert(child).second) continue;
+      if (!seen.Insert(child)) continue;
       if (seen.size() > max_tables) {
         out.over_budget = true;
         stack.clear();
@@ -50,8 +50,7 @@ TableWalk CollectTables(const Input& in, uint64_t max_tables) {
       stack.push_back({child, level - 1});
     }
   }
-  out.frames.assign(seen.begin(), seen.end());
-  std::sort(out.frames.begin(), out.frames.end());
+  out.frames = seen.Sorted();
   return out;
 }
 
