@@ -297,6 +297,7 @@ class Walker {
       // Nothing there yet (the slots of a request are its own: requests are disjoint).
       if constexpr (kCommit) {
         uint64_t* p = t + i;
+#pragma GCC unroll 8
         for (uint64_t k = 0; k < n; ++k, want += kStep) p[k] = want;
       }
       CountLeaves(L, n);
