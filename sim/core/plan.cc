@@ -543,8 +543,8 @@ size_t PieceCount(const MapRequest* requests, const Cluster& c) {
   return n;
 }
 
-// Writes a cluster's pieces from requests[*out] on. Mixed clusters must not overlap the
-// pieces they write (see MergeSameMappingRuns).
+// Writes a cluster's pieces to dest[*out] on. A mixed cluster's requests are read while
+// its pieces are written, so the two must not overlap (MergeSameMappingRuns shifts them).
 void WritePieces(const MapRequest* requests, const Cluster& c, MapRequest* dest, size_t* out) {
   const MapRequest head = requests[c.first];
   if (!c.mixed_caps) {
