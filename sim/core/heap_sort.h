@@ -1,4 +1,4 @@
-// In-place heapsort: no allocation, O(n log n), not stable. Freestanding.
+// In-place sorts: no allocation. Heapsort: O(n log n), not stable. Freestanding.
 #pragma once
 #include <stddef.h>
 
@@ -28,6 +28,28 @@ void HeapSort(T* r, size_t n, Less less) {
     r[end] = t;
     SiftDown(r, 0, end, less);
   }
+}
+
+// Insertion sort, stable, while it costs at most `budget` moves: nearly sorted input (a
+// plan's windows each emit mostly in order) sorts in about n steps. False when the budget
+// ran out, with r still a permutation of its input.
+template <class T, class Less>
+bool InsertionSortWithin(T* r, size_t n, size_t budget, Less less) {
+  for (size_t i = 1; i < n; ++i) {
+    if (!less(r[i], r[i - 1])) continue;
+    const T t = r[i];
+    size_t j = i;
+    do {
+      if (budget-- == 0) {
+        r[j] = t;
+        return false;
+      }
+      r[j] = r[j - 1];
+      --j;
+    } while (j > 0 && less(t, r[j - 1]));
+    r[j] = t;
+  }
+  return true;
 }
 
 }  // namespace bootmap::core

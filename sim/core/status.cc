@@ -39,7 +39,8 @@ const char* InputListName(InputList l) {
 }
 
 void SortRequests(MapRequest* r, size_t n) {
-  HeapSort(r, n, [](const MapRequest& a, const MapRequest& b) { return a.va != b.va ? a.va < b.va : a.pa < b.pa; });
+  auto less = [](const MapRequest& a, const MapRequest& b) { return a.va != b.va ? a.va < b.va : a.pa < b.pa; };
+  if (!InsertionSortWithin(r, n, 4 * n + 64, less)) HeapSort(r, n, less);
 }
 
 }  // namespace bootmap::core
