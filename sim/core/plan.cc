@@ -137,6 +137,39 @@ void ForEachSelected(const PlanInput& in, const Window& w, Bounds c, Fn&& fn) {
   ForEachNonRegion(in, w, span, fn);
 }
 
+// A window's selected extent [*lo, *hi) (*lo >= *hi: nothing). Regions are sorted and
+// disjoint, and rounding and clipping keep that order, so without whole_span the first and
+// the last region that select anything bound the regions' part.
+void SelectedExtent(const PlanInput& in, const Window& w, Bounds c, uint64_t* lo, uint64_t* hi) {
+  *lo = kAllOnes;
+  *hi = 0;
+  auto widen = [&](const SelectedRange& p) {
+    *lo = Min(*lo, p.base);
+    *hi = Max(*hi, p.end);
+  };
+  if (w.whole_span) {
+    ForEachSelected(in, w, c, widen);
+    return;
+  }
+  if (w.sources & kSourceRegions) {
+    bool found = false;
+    auto first = [&](const SelectedRange& p) {
+      widen(p);
+      found = true;
+    };
+    for (size_t i = 0; i < in.region_count && !found; ++i) {
+      const RegionInfo& r = in.regions[i];
+      if (Selects(w, r)) SelectRounded(w, c, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, first);
+    }
+    found = false;
+    for (size_t i = in.region_count; i-- > 0 && !found;) {
+      const RegionInfo& r = in.regions[i];
+      if (Selects(w, r)) SelectRounded(w, c, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, first);
+    }
+  }
+  ForEachNonRegion(in, w, c, widen);
+}
+
 MemType SelectedType(const Window& w, const SelectedRange& p) {
   if (w.type_rule == TypeRule::kFixed) return w.fixed_type;
   switch (p.origin) {
@@ -386,11 +419,8 @@ Error PlaceFixedWindows(const PlanInput& in, PlanOutput* out, SlotSet* taken) {
     place = WindowPlacement{};
     if (Error e = CheckWindow(w, uint32_t(wi)); !e.ok()) return e;
     const Bounds clip = WindowClip(w, paging, phys_top);
-    uint64_t lo = kAllOnes, hi = 0;
-    ForEachSelected(in, w, clip, [&](const SelectedRange& p) {
-      lo = Min(lo, p.base);
-      hi = Max(hi, p.end);
-    });
+    uint64_t lo, hi;
+    SelectedExtent(in, w, clip, &lo, &hi);
     if (lo >= hi) continue;
     place.empty = false;
     place.pa_lo = lo;

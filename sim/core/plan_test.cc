@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -299,6 +301,56 @@ TEST(Plan, CapPiecesThatOutgrowTheBufferReportNeeded) {
     }
   }
   EXPECT_EQ(PlanCapped(ws, needed - 1).result.error.status, Status::kBufferTooSmall);
+}
+
+// A window's placed extent is the extent of what it selects, worked out here region by
+// region, and of what it maps (one identity window alone: its requests). Random sorted
+// regions and kinds, clips and rounding (the planner scans only the first and last hit).
+TEST(Plan, WindowExtentIsWhatItMaps) {
+  std::mt19937_64 rng(11);
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::vector<RegionInfo> regions;
+    uint64_t pos = (rng() % 4) * 0x3000;
+    for (int i = 0, n = 1 + int(rng() % 12); i < n; ++i) {
+      pos += (rng() % 3) * (rng() % 2 ? 0x1000 : 0x20'0000);
+      const uint64_t size = (1 + rng() % 600) * 0x1000;
+      regions.push_back({pos, size, RegionKind(rng() % 3 == 0 ? uint64_t(RegionKind::kReserved) : uint64_t(RegionKind::kUsable)),
+                         (rng() % 4 == 0) ? uint64_t{1} << 63 : 0});  // EFI_MEMORY_RUNTIME
+      pos += size;
+    }
+    Window w;
+    w.kinds = rng() % 2 ? kAllKinds : KindBit(RegionKind::kReserved);
+    w.runtime_kinds = rng() % 2 ? KindBit(RegionKind::kUsable) : 0;
+    w.round_level = uint8_t(rng() % 2);
+    w.min_addr = rng() % 2 ? 0 : (rng() % 64) * 0x10'0000;
+    w.max_addr = rng() % 2 ? ~uint64_t{0} : w.min_addr + (1 + rng() % 512) * 0x10'0000;
+    w.type_rule = TypeRule::kFixed;
+    const Planned p = RunPlan(WithRam(&regions, 40), {w});
+    ASSERT_TRUE(p.result.ok()) << iter;
+    // The selection worked out here, region by region: kind (or runtime kind), rounded out, clipped.
+    const uint64_t round = w.round_level ? 0x20'0000 : 0x1000;
+    uint64_t want_lo = ~uint64_t{0}, want_hi = 0;
+    for (const RegionInfo& r : regions) {
+      const bool runtime = (r.efi_attributes >> 63) != 0;
+      if (!(w.kinds & KindBit(r.kind)) && !(runtime && (w.runtime_kinds & KindBit(r.kind)))) continue;
+      const uint64_t a = std::max(r.base / round * round, w.min_addr);
+      const uint64_t b = std::min((r.base + r.size + round - 1) / round * round, w.max_addr);
+      if (a >= b) continue;
+      want_lo = std::min(want_lo, a);
+      want_hi = std::max(want_hi, b);
+    }
+    uint64_t lo = ~uint64_t{0}, hi = 0;
+    for (const MapRequest& r : p.requests) {
+      lo = std::min(lo, r.pa);
+      hi = std::max(hi, r.pa + r.size);
+    }
+    ASSERT_EQ(p.windows[0].empty, want_lo >= want_hi) << iter;
+    if (want_lo >= want_hi) continue;
+    EXPECT_EQ(p.windows[0].pa_lo, want_lo) << iter;
+    EXPECT_EQ(p.windows[0].pa_hi, want_hi) << iter;
+    EXPECT_EQ(lo, want_lo) << iter;
+    EXPECT_EQ(hi, want_hi) << iter;
+  }
 }
 
 // Memory types by kind: RAM WB (or per EFI attributes), MMIO UC, framebuffer WC.
