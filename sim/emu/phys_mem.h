@@ -1,5 +1,6 @@
 // Sparse simulated physical memory: 4 KiB frames allocated on first write.
-// Never-written frames read as zeros; memory use tracks frames written.
+// Never-written frames read as zeros; memory use tracks frames written (plus a 4 KiB
+// index block per 2 MiB region touched).
 #pragma once
 #include <cstdint>
 #include <cstring>
