@@ -153,19 +153,16 @@ void SelectedExtent(const PlanInput& in, const Window& w, Bounds c, uint64_t* lo
   }
   if (w.sources & kSourceRegions) {
     bool found = false;
-    auto first = [&](const SelectedRange& p) {
-      widen(p);
-      found = true;
+    auto try_region = [&](const RegionInfo& r) {
+      if (!Selects(w, r)) return;
+      SelectRounded(w, c, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, [&](const SelectedRange& p) {
+        widen(p);
+        found = true;
+      });
     };
-    for (size_t i = 0; i < in.region_count && !found; ++i) {
-      const RegionInfo& r = in.regions[i];
-      if (Selects(w, r)) SelectRounded(w, c, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, first);
-    }
+    for (size_t i = 0; i < in.region_count && !found; ++i) try_region(in.regions[i]);
     found = false;
-    for (size_t i = in.region_count; i-- > 0 && !found;) {
-      const RegionInfo& r = in.regions[i];
-      if (Selects(w, r)) SelectRounded(w, c, r.base, r.size, Origin::kRegion, r.kind, r.efi_attributes, first);
-    }
+    for (size_t i = in.region_count; i-- > 0 && !found;) try_region(in.regions[i]);
   }
   ForEachNonRegion(in, w, c, widen);
 }
