@@ -54,8 +54,8 @@ mutant framebuffer-edge-not-split sim/core/plan.cc large-page-spans-types fuzz \
 # The emitter extends a run over a gap of up to 2 MiB "to keep large pages": the hole
 # between two selected regions is mapped.
 mutant run-extended-over-gap sim/core/plan.cc unexpected-mapping all \
-  'r.va >= last_.va && r.va <= last_end &&' \
-  'r.va >= last_.va && r.va <= last_end + LevelBytes(kLevel2M) &&'
+  'va <= last_va_ + last_size_ &&' \
+  'va <= last_va_ + last_size_ + LevelBytes(kLevel2M) &&'
 # A used range taken as usable RAM wherever it lies: mapped write-back over reserved
 # memory or MMIO (regressions/used-range-over-reserved-cached).
 mutant used-range-always-ram sim/core/plan.cc cacheable-non-ram fuzz \

@@ -207,34 +207,56 @@ bool IsBoundary(const PlanInput& in, uint64_t a, bool cacheable) {
 }
 
 // Appends requests, merging each with the previous one when it simply extends it.
+// Attributes are set once per selected range and compared as one key: the previous
+// request's fields are never reloaded piecewise (a store-forwarding stall per request).
 class Emitter {
  public:
   Emitter(const PlanInput& in, PlanOutput* out) : in_(in), out_(out) {}
 
-  void Emit(const MapRequest& r) {
-    if (count_ > 0 && Extends(r)) {
+  void SetAttributes(const MapRequest& r) {
+    static_assert(sizeof(MapRequest) == 32, "a new MapRequest field joins the key");
+    attributes_ = r;
+    key_ = uint64_t{r.writable} | uint64_t{r.user} << 1 | uint64_t{r.nx} << 2 | uint64_t{r.global} << 3 |
+           uint64_t(r.type) << 8 | uint64_t{r.max_level} << 16 | uint64_t{r.window} << 32;
+  }
+
+  void Emit(uint64_t va, uint64_t pa, uint64_t size) {
+    if (count_ > 0 && Extends(va, pa)) {
       // Last bytes, not ends: a run may end at 2^64 (a window up to the top of the space).
-      const uint64_t last = Max(last_.va + (last_.size - 1), r.va + (r.size - 1));
-      last_.size = last - last_.va + 1;
-      if (count_ <= out_->capacity) out_->requests[count_ - 1] = last_;
+      const uint64_t last = Max(last_va_ + (last_size_ - 1), va + (size - 1));
+      last_size_ = last - last_va_ + 1;
+      if (count_ <= out_->capacity) out_->requests[count_ - 1].size = last_size_;
       return;
     }
-    last_ = r;
-    if (count_ < out_->capacity) out_->requests[count_] = r;
+    last_va_ = va;
+    last_pa_ = pa;
+    last_size_ = size;
+    last_key_ = key_;
+    last_cacheable_ = Cacheable(attributes_.type);
+    if (count_ < out_->capacity) {
+      MapRequest& r = out_->requests[count_];
+      r = attributes_;
+      r.va = va;
+      r.pa = pa;
+      r.size = size;
+    }
     ++count_;
   }
   size_t count() const { return count_; }
 
  private:
-  bool Extends(const MapRequest& r) const {
-    const uint64_t last_end = last_.va + last_.size;
-    return r.window == last_.window && r.max_level == last_.max_level && SameMapping(r, last_) &&
-           r.va >= last_.va && r.va <= last_end && !IsBoundary(in_, last_.pa + last_.size, Cacheable(last_.type));
+  // Same window, cap and attributes (SameMapping), same translation, and no type boundary between.
+  bool Extends(uint64_t va, uint64_t pa) const {
+    return key_ == last_key_ && pa - va == last_pa_ - last_va_ && va >= last_va_ &&
+           va <= last_va_ + last_size_ && !IsBoundary(in_, last_pa_ + last_size_, last_cacheable_);
   }
 
   const PlanInput& in_;
   PlanOutput* out_;
-  MapRequest last_;
+  MapRequest attributes_;
+  uint64_t key_ = 0;
+  uint64_t last_va_ = 0, last_pa_ = 0, last_size_ = 0, last_key_ = 0;
+  bool last_cacheable_ = false;
   size_t count_ = 0;
 };
 
@@ -519,12 +541,10 @@ size_t EmitRequests(const PlanInput& in, PlanOutput* out) {
       r.type = SelectedType(w, p);
       r.max_level = w.max_level;
       r.window = uint16_t(wi);
+      emit.SetAttributes(r);
       for (uint64_t a = p.base; a < p.end;) {
         const uint64_t stop = Min(p.end, NextBoundary(in, a, Cacheable(r.type)));
-        r.pa = a;
-        r.va = a + place.offset;
-        r.size = stop - a;
-        emit.Emit(r);
+        emit.Emit(a + place.offset, a, stop - a);
         a = stop;
       }
     });

@@ -10,15 +10,18 @@ namespace {
 
 using u128 = unsigned __int128;
 
+// Plain data (no member initialisers): copies move whole aligned 16-byte blocks; a
+// non-POD's copy skips its tail padding with an overlapping load that stalls on the
+// stores of a copy just made (store forwarding), which the sort does for every move.
 struct Entry {
   uint64_t base;
   u128 end;
-  RegionKind kind;
   uint64_t attributes;
   size_t index;        // position in the source section
+  uint64_t rank;       // overlap rank (Rank), set once the rule is known
   uint32_t e820_type;  // 0 for EFI entries
-  uint64_t rank = 0;   // overlap rank (Rank), set once the rule is known
-  bool ended = false;  // the sweep has passed its end
+  RegionKind kind;
+  bool ended;          // the sweep has passed its end
 };
 
 std::string Range(uint64_t base, u128 end) {
@@ -104,20 +107,29 @@ struct Source {
 };
 
 std::vector<Entry> SourceEntries(const MemoryMap& map, bool use_efi, bool by_type) {
-  std::vector<Entry> entries;
-  entries.reserve(use_efi ? map.efi.size() : map.e820.size());
-  if (use_efi) {
-    for (size_t i = 0; i < map.efi.size(); ++i) {
+  // Each field stored in place: a whole Entry built aside and copied in would reload its
+  // 128-bit end as one piece right after storing it as two (a store-forwarding stall).
+  std::vector<Entry> entries(use_efi ? map.efi.size() : map.e820.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Entry& e = entries[i];
+    if (use_efi) {
       const EfiDescriptor& d = map.efi[i];
-      entries.push_back({d.base, u128(d.base) + u128(d.pages) * kPage, KindOfEfi(d), d.attributes, i, 0});
+      e.base = d.base;
+      e.end = u128(d.base) + u128(d.pages) * kPage;
+      e.kind = KindOfEfi(d);
+      e.attributes = d.attributes;
+      e.e820_type = 0;
+    } else {
+      const E820Entry& x = map.e820[i];
+      e.base = x.base;
+      e.end = u128(x.base) + x.size;
+      e.kind = KindOfE820(x.type);
+      e.attributes = 0;
+      e.e820_type = x.type;
     }
-  } else {
-    for (size_t i = 0; i < map.e820.size(); ++i) {
-      const E820Entry& e = map.e820[i];
-      entries.push_back({e.base, u128(e.base) + e.size, KindOfE820(e.type), 0, i, e.type});
-    }
+    e.index = i;
+    e.rank = Rank(e, by_type);
   }
-  for (Entry& e : entries) e.rank = Rank(e, by_type);
   return entries;
 }
 
@@ -126,9 +138,11 @@ std::string Where(const Source& src, const Entry& e) {
 }
 
 // Empty entries and (Linux rule) type 0 dropped; sub-page entries rounded to pages.
+// Rounded in place; an entry moves only when an earlier one was dropped.
 void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_pages, ChangeLog& log) {
   size_t kept = 0;
-  for (Entry e : *entries) {
+  for (size_t i = 0; i < entries->size(); ++i) {
+    Entry& e = (*entries)[i];
     if (e.end == e.base) {
       log.Note(ChangeKind::kDropped, e.base, e.end,
                [&] { return Where(src, e) + " " + Range(e.base, e.end) + " is empty: dropped"; });
@@ -142,7 +156,8 @@ void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_
       continue;
     }
     if (round_to_pages && (e.base % kPageSize != 0 || e.end % kPage != 0)) {
-      const Entry before = e;
+      const uint64_t old_base = e.base;
+      const u128 old_end = e.end;
       const bool inward = RoundsInward(e.kind);
       if (inward) {
         const u128 base = (u128(e.base) + kPage - 1) / kPage * kPage;
@@ -160,11 +175,12 @@ void RoundEntries(std::vector<Entry>* entries, const Source& src, bool round_to_
         e.end = (e.end + kPage - 1) / kPage * kPage;
       }
       log.Note(inward ? ChangeKind::kRoundedInward : ChangeKind::kRoundedOutward, e.base, e.end, [&] {
-        return Where(src, e) + " " + Range(before.base, before.end) + (inward ? " rounded inward to " : " rounded outward to ") +
+        return Where(src, e) + " " + Range(old_base, old_end) + (inward ? " rounded inward to " : " rounded outward to ") +
                Range(e.base, e.end);
       });
     }
-    (*entries)[kept++] = e;
+    if (kept != i) (*entries)[kept] = e;
+    ++kept;
   }
   entries->resize(kept);
 }
