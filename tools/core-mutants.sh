@@ -81,6 +81,11 @@ mutant cap-pieces-first-cap sim/core/plan.cc page-over-cap fuzz \
 mutant pa-advances-whole-step sim/core/builder.cc wrong-pa all \
   'pa += stop - va;' \
   'pa += kStep;'
+# The run of fresh leaves written by four accumulators, one started a page too far:
+# every 8 leaves, two map the wrong frames.
+mutant store-run-lane-skewed sim/core/builder.cc wrong-pa all \
+  'c = a + 4 * kStep,' \
+  'c = a + 5 * kStep,'
 # 1 GiB pages without checking CPUID (page1gb): PS in a PDPTE is a reserved bit there.
 mutant gib-pages-without-cpu-support sim/core/builder.cc reserved-bits all \
   'leaf_max_ = Min<int>(r.max_level, options_.page1gb ? kLevel1G : options_.page2m ? kLevel2M : kLevel4K);' \
