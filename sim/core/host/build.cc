@@ -59,27 +59,40 @@ struct RecordingAllocator {
   }
 };
 
+// The end of the run of consecutive frames that starts at frames[i] (frames ascend).
+size_t RunEnd(const std::vector<uint64_t>& frames, size_t i) {
+  size_t j = i + 1;
+  while (j < frames.size() && frames[j] == frames[j - 1] + kFrameBytes) ++j;
+  return j;
+}
+
 std::vector<OutputRegion> OutputMap(const std::vector<map::Region>& regions,
                                     const std::vector<uint64_t>& frames) {
-  // Runs of consecutive frames (frames ascend).
-  std::vector<std::pair<uint64_t, uint64_t>> runs;
-  for (uint64_t f : frames) {
-    if (!runs.empty() && runs.back().second == f) runs.back().second += kFrameBytes;
-    else runs.push_back({f, f + kFrameBytes});
-  }
+  size_t runs = 0;
+  for (size_t i = 0; i < frames.size(); i = RunEnd(frames, i)) ++runs;
   std::vector<OutputRegion> out;
-  out.reserve(regions.size() + 2 * runs.size());
-  size_t r = 0;
+  out.reserve(regions.size() + 2 * runs);
+  size_t next = 0;  // frames[next] starts the run after [run_lo, run_hi)
+  uint64_t run_lo = 0, run_hi = 0;
+  auto advance = [&] {
+    if (next == frames.size()) return false;
+    const size_t end = RunEnd(frames, next);
+    run_lo = frames[next];
+    run_hi = frames[end - 1] + kFrameBytes;
+    next = end;
+    return true;
+  };
+  bool have = advance();
   for (const map::Region& region : regions) {
     const std::string_view kind = map::RegionKindName(region.kind);
     uint64_t pos = region.base;
     const unsigned __int128 end = region.end();
-    while (r < runs.size() && runs[r].second <= pos) ++r;
-    while (r < runs.size() && runs[r].first < end) {
-      if (runs[r].first > pos) out.push_back({pos, runs[r].first - pos, kind});
-      out.push_back({runs[r].first, runs[r].second - runs[r].first, "page-tables"});
-      pos = runs[r].second;
-      ++r;
+    while (have && run_hi <= pos) have = advance();
+    while (have && run_lo < end) {
+      if (run_lo > pos) out.push_back({pos, run_lo - pos, kind});
+      out.push_back({run_lo, run_hi - run_lo, "page-tables"});
+      pos = run_hi;
+      have = advance();
     }
     if (pos < end) out.push_back({pos, uint64_t(end - pos), kind});
   }
@@ -302,12 +315,12 @@ void DescribeBuildError(const Error& e, const HostOptions& options, const std::s
 }
 
 // Plans; a window that cannot be placed (no slots, too many, outside the address space) is
-// reported in *window_errors, left out, and the plan runs again without it.
-Result<size_t> PlanLeavingOutUnplaceable(PlanInput* in, std::vector<Window>* windows,
-                                         std::vector<WindowPlacement>* places,
-                                         std::vector<std::string>* window_errors, BuildResult* result) {
+// reported in its WindowReport::error, left out, and the plan runs again without it.
+// in->layout points at the layout's windows until one is left out, then at *edited.
+Result<size_t> PlanLeavingOutUnplaceable(PlanInput* in, std::vector<Window>* edited,
+                                         std::vector<WindowPlacement>* places, BuildResult* result) {
   Result<size_t> planned;
-  for (size_t round = 0; round <= windows->size(); ++round) {
+  for (size_t round = 0; round <= in->layout.window_count; ++round) {
     result->requests.resize(4 * in->region_count + 4 * in->used_count + 64);
     for (int attempt = 0; attempt < 2; ++attempt) {
       PlanOutput out{result->requests.data(), result->requests.size(), places->data()};
@@ -319,8 +332,12 @@ Result<size_t> PlanLeavingOutUnplaceable(PlanInput* in, std::vector<Window>* win
     if (e.status != Status::kNoSlots && e.status != Status::kTooManySlots &&
         e.status != Status::kOutOfAddressSpace)
       break;
-    (*window_errors)[e.request] = UnplaceableWindow(e, (*windows)[e.request], (*places)[e.request], result->paging);
-    Window& off = (*windows)[e.request];  // leave it out: it selects nothing now
+    if (edited->empty()) {
+      edited->assign(in->layout.windows, in->layout.windows + in->layout.window_count);
+      in->layout.windows = edited->data();
+    }
+    Window& off = (*edited)[e.request];  // leave it out: it selects nothing now
+    result->windows[e.request].error = UnplaceableWindow(e, off, (*places)[e.request], result->paging);
     off.sources = kSourceRegions;
     off.kinds = 0;
     off.whole_span = false;
@@ -372,17 +389,12 @@ PlanInput PlanInputFor(const map::MemoryMap& m, const std::vector<RegionInfo>& r
   return in;
 }
 
-void ReportWindows(const std::vector<Window>& windows, const std::vector<WindowPlacement>& places,
-                   const std::vector<std::string>& window_errors, BuildResult* result) {
-  result->windows.reserve(windows.size());
+// One report per layout window, named before planning (errors are filed as windows are left out).
+void StartWindowReports(const std::vector<Window>& windows, BuildResult* result) {
+  result->windows.resize(windows.size());
   for (size_t i = 0; i < windows.size(); ++i) {
-    WindowReport w;
-    w.name = windows[i].name;
-    w.placement = PlacementName(windows[i].placement);
-    w.empty = places[i].empty;
-    w.place = places[i];
-    w.error = window_errors[i];
-    result->windows.push_back(std::move(w));
+    result->windows[i].name = windows[i].name;
+    result->windows[i].placement = PlacementName(windows[i].placement);
   }
 }
 
@@ -394,11 +406,11 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
     return std::move(result);
   };
 
-  const std::string source = options.map_source.empty() ? m.name : options.map_source;  // for errors
+  const std::string& source = options.map_source.empty() ? m.name : options.map_source;  // for errors
   if (std::string e = ResolveLayout(m, options, source, &result.layout); !e.empty()) return bad(e);
   const HostLayout& layout = *result.layout;
   result.profile = layout.profile;
-  std::vector<Window> windows = layout.windows;  // a window that cannot be placed is left out here
+  const std::vector<Window>& windows = layout.windows;
   if (std::string e = ChoosePaging(m, options, layout, &result); !e.empty()) return bad(e);
   result.pat_msr = kPatMsr;
   BuildOptions& build = result.build_options;
@@ -430,9 +442,13 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   PlanInput in = PlanInputFor(m, regions, used, windows, result, options.seed);
 
   std::vector<WindowPlacement> places(windows.size());
-  std::vector<std::string> window_errors(windows.size());
-  const Result<size_t> planned = PlanLeavingOutUnplaceable(&in, &windows, &places, &window_errors, &result);
-  ReportWindows(windows, places, window_errors, &result);
+  std::vector<Window> edited;  // the windows with those that cannot be placed left out
+  StartWindowReports(windows, &result);
+  const Result<size_t> planned = PlanLeavingOutUnplaceable(&in, &edited, &places, &result);
+  for (size_t i = 0; i < windows.size(); ++i) {
+    result.windows[i].empty = places[i].empty;
+    result.windows[i].place = places[i];
+  }
   if (!planned.ok()) {
     result.requests.clear();
     const Error& e = planned.error;
@@ -446,8 +462,8 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
   result.requests.resize(planned.value);
   auto finish = [&] {  // built: the windows that could not be placed make it partial
     result.built = true;
-    for (const std::string& e : window_errors)
-      if (!e.empty()) result.error += (result.error.empty() ? "" : "; ") + e;
+    for (const WindowReport& w : result.windows)
+      if (!w.error.empty()) result.error += (result.error.empty() ? "" : "; ") + w.error;
     result.ok = result.error.empty();
     return std::move(result);
   };
