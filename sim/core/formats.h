@@ -29,11 +29,26 @@ constexpr uint64_t PatMsrValue() {
   return v;
 }
 inline constexpr uint64_t kPatMsr = PatMsrValue();
-constexpr unsigned PatIndex(MemType t) {
-  for (unsigned i = 0; i < 8; ++i)
-    if (kPatLayout[i] == t) return i;
-  return 3;  // UC
+// PAT entry of each memory type: the first that holds it, else 3 (UC). A table, not a
+// search: the builder encodes a type for every request.
+struct PatIndexTable {
+  uint8_t of[8];
+};
+constexpr PatIndexTable MakePatIndexTable() {
+  PatIndexTable t{};
+  for (unsigned v = 0; v < 8; ++v) {
+    t.of[v] = 3;
+    for (unsigned i = 8; i-- > 0;)
+      if (uint8_t(kPatLayout[i]) == v) t.of[v] = uint8_t(i);
+  }
+  return t;
 }
+inline constexpr PatIndexTable kPatIndexOf = MakePatIndexTable();
+constexpr unsigned PatIndex(MemType t) {
+  const uint8_t v = uint8_t(t);
+  return v < 8 ? kPatIndexOf.of[v] : 3;
+}
+static_assert(PatIndex(MemType::kWB) == 0 && PatIndex(MemType::kUC) == 3 && PatIndex(MemType::kWT) == 7);
 
 // What IA-32e and EPT entries share: PS in bit 7 above level 0, and the next table's
 // (or the leaf's) address in bits 51:12 (SDM Vol. 3A Figure 4-11, Vol. 3C 29.3.2).

@@ -162,17 +162,15 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
   // (one type, or UC if any is UC, or WT for WT+WB; other mixes are undefined: UC);
   // else the default type. An undefined mix stays its own range even beside a real UC
   // range: what the CPU does there is unknown, so no large page may cross its edge.
-  struct At {
-    MemType type;
-    bool undefined;
-    bool operator==(const At&) const = default;
-  };
-  auto type_at = [&](uint64_t a) -> At {
+  // A type and whether it is an undefined mix, as one scalar: compared whole in a
+  // register (a two-field struct was reloaded from bytes just stored apart, a stall).
+  auto at = [](MemType t, bool undefined) { return unsigned(t) | unsigned{undefined} << 8; };
+  auto type_at = [&](uint64_t a) -> unsigned {
     if (fixed && a < (1u << 20)) {
-      if (!mtrr.fixed_known) return {MemType::kWB, false};
+      if (!mtrr.fixed_known) return at(MemType::kWB, false);
       for (const map::MtrrRange& f : mtrr.fixed)
-        if (a >= f.base && a - f.base < f.size) return {f.type, false};
-      return {mtrr.default_type, false};
+        if (a >= f.base && a - f.base < f.size) return at(f.type, false);
+      return at(mtrr.default_type, false);
     }
     bool any = false, uc = false, wt = false, wb = false, other = false;
     MemType t = mtrr.default_type;
@@ -185,24 +183,24 @@ bool MtrrTypeRanges(const map::MemoryMap& m, std::vector<TypeRange>* out, std::s
       wt |= v.type == MemType::kWT;
       wb |= v.type == MemType::kWB;
     }
-    if (!any) return {mtrr.default_type, false};
-    if (uc) return {MemType::kUC, false};
-    if (!other) return {t, false};
+    if (!any) return at(mtrr.default_type, false);
+    if (uc) return at(MemType::kUC, false);
+    if (!other) return at(t, false);
     if (wt && wb) {
       bool only = true;
       for (const Var& v : vars)
         if (a >= v.base && a < v.end) only &= v.type == MemType::kWT || v.type == MemType::kWB;
-      if (only) return {MemType::kWT, false};
+      if (only) return at(MemType::kWT, false);
     }
-    return {MemType::kUC, true};
+    return at(MemType::kUC, true);
   };
-  At last{};
+  unsigned last = ~0u;
   for (size_t i = 0; i + 1 < cuts.size() && cuts[i] < top; ++i) {
     const uint64_t end = std::min(cuts[i + 1], top);
-    const At at = type_at(cuts[i]);
-    if (!out->empty() && at == last) out->back().size = end - out->back().base;
-    else out->push_back({cuts[i], end - cuts[i], at.type});
-    last = at;
+    const unsigned here = type_at(cuts[i]);
+    if (here == last) out->back().size = end - out->back().base;
+    else out->push_back({cuts[i], end - cuts[i], MemType(here & 0xff)});
+    last = here;
   }
   return true;
 }
