@@ -146,8 +146,8 @@ mutant exclusions-not-passed sim/core/host/build.cc table-overlaps-used all \
   ''
 # The output map marks only the first frame of each run of table frames.
 mutant output-map-one-frame-per-run sim/core/host/build.cc table-unreported all \
-  'out.push_back({run_lo, run_hi - run_lo, "page-tables"});' \
-  'out.push_back({run_lo, kFrameBytes, "page-tables"});'
+  'out.push_back({lo, hi - lo, "page-tables"});' \
+  'out.push_back({lo, kFrameBytes, "page-tables"});'
 # Before ExitBootServices only conventional memory is free (UEFI 2.10 7.4): boot-services
 # memory handed out as table frames while firmware still owns it.
 mutant firmware-live-boot-services-taken sim/core/frame_alloc.cc table-on-firmware-memory fuzz \
