@@ -416,9 +416,13 @@ BuildResult BuildTables(const map::MemoryMap& m, const HostOptions& options, emu
 
   // The core's view of the map.
   const std::vector<map::Region> normalized = map::NormalizedRegions(m);
-  std::vector<RegionInfo> regions;
-  regions.reserve(normalized.size());
-  for (const map::Region& r : normalized) regions.emplace_back(r.base, r.size, r.kind, r.efi_attributes);
+  std::vector<RegionInfo> regions(normalized.size());
+  for (size_t i = 0; i < regions.size(); ++i) {  // field by field: no temporary to reload
+    regions[i].base = normalized[i].base;
+    regions[i].size = normalized[i].size;
+    regions[i].kind = normalized[i].kind;
+    regions[i].efi_attributes = normalized[i].efi_attributes;
+  }
   std::string mtrr_error;
   if (!MtrrTypeRanges(m, &result.mtrr_types, &mtrr_error)) return bad(mtrr_error);
   std::vector<NamedRange> used;
